@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { Currency, MinorUnits, OrderId, OrderLines } from '../common';
+
+// Commands are imperatives sent by the saga orchestrator (orchestration mode only).
+
+export const AuthorizePaymentV1 = z.strictObject({
+  orderId: OrderId,
+  amount: MinorUnits,
+  currency: Currency,
+  paymentMethod: z.string().min(1).max(64),
+  items: OrderLines,
+});
+export type AuthorizePaymentV1 = z.infer<typeof AuthorizePaymentV1>;
+
+export const RefundPaymentV1 = z.strictObject({ orderId: OrderId });
+export type RefundPaymentV1 = z.infer<typeof RefundPaymentV1>;
+
+export const ReserveInventoryV1 = z.strictObject({ orderId: OrderId, items: OrderLines });
+export type ReserveInventoryV1 = z.infer<typeof ReserveInventoryV1>;
+
+export const ReleaseInventoryV1 = z.strictObject({ orderId: OrderId });
+export type ReleaseInventoryV1 = z.infer<typeof ReleaseInventoryV1>;

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { Currency, MinorUnits, OrderId, OrderLines } from '../common';
+import { CancellationReason } from './order-events.v1';
+
+/** Provider calls made for this outcome (1 = no retry). */
+const Attempts = z.number().int().positive();
+
+const PaymentRef = {
+  orderId: OrderId,
+  paymentId: z.uuid(),
+};
+
+export const PaymentInitiatedV1 = z.strictObject({
+  ...PaymentRef,
+  amount: MinorUnits,
+  currency: Currency,
+});
+export type PaymentInitiatedV1 = z.infer<typeof PaymentInitiatedV1>;
+
+export const PaymentConfirmedV1 = z.strictObject({
+  ...PaymentRef,
+  amount: MinorUnits,
+  currency: Currency,
+  providerPaymentId: z.string().min(1),
+  attempts: Attempts,
+  /**
+   * The order lines travel with the payment (event-carried state transfer), so the
+   * fulfillment service can reserve stock without reading the orders database.
+   */
+  items: OrderLines,
+});
+export type PaymentConfirmedV1 = z.infer<typeof PaymentConfirmedV1>;
+
+export const PaymentFailureReason = z.enum([
+  'DECLINED',
+  'PROVIDER_ERROR',
+  'INVALID_PAYMENT_METHOD',
+]);
+export type PaymentFailureReason = z.infer<typeof PaymentFailureReason>;
+
+export const PaymentFailedV1 = z.strictObject({
+  ...PaymentRef,
+  reason: PaymentFailureReason,
+  detail: z.string().max(500),
+  attempts: Attempts,
+});
+export type PaymentFailedV1 = z.infer<typeof PaymentFailedV1>;
+
+export const PaymentRefundedV1 = z.strictObject({
+  ...PaymentRef,
+  amount: MinorUnits,
+  currency: Currency,
+  providerRefundId: z.string().min(1),
+  /** Why the saga compensated; lets a reader cancel the order even if it saw no other cause. */
+  reason: CancellationReason,
+  attempts: Attempts,
+});
+export type PaymentRefundedV1 = z.infer<typeof PaymentRefundedV1>;
