@@ -1,0 +1,190 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  ContractViolation,
+  decodeMessage,
+  deadLetterTopic,
+  type AnyEnvelope,
+} from '@order-saga/contracts';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
+import { TerminalError, errorCode, errorMessage } from './errors';
+import type { KafkaPublisher } from './publisher';
+
+export interface Delivery {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly attempt: number;
+}
+
+export type EnvelopeHandler = (envelope: AnyEnvelope, delivery: Delivery) => Promise<void>;
+
+export interface EventConsumerOptions {
+  readonly groupId: string;
+  /** Full topic names (already prefixed). */
+  readonly topics: readonly string[];
+  readonly handler: EnvelopeHandler;
+  readonly publisher: KafkaPublisher;
+  readonly logger: Logger;
+  readonly metrics: SagaMetrics;
+  /** Attempts per message before it is dead-lettered; transient faults get this many tries. */
+  readonly maxAttempts?: number;
+  readonly backoff?: BackoffPolicy;
+  /** Partitions processed in parallel; messages within a partition are always sequential. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Longest time the broker holds a fetch open waiting for data (latency vs. idle traffic). */
+  readonly maxWaitTimeMs?: number;
+}
+
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
+// With the default backoff, 8 attempts span roughly 15 s of transient failure before a message
+// is parked in its dead-letter topic, long enough to ride out a database failover.
+const DEFAULT_MAX_ATTEMPTS = 8;
+// Offsets are committed at the end of each batch and at least this often within a long batch.
+// Committing less often is safe: the inbox absorbs what a rebalance redelivers.
+const COMMIT_EVERY = 100;
+
+/**
+ * Consumes saga topics with manual offset management. Each message is decoded and validated,
+ * handed to the handler, retried with backoff on transient failure, and dead-lettered (with the
+ * error and its original coordinates) when it is malformed, terminal or out of attempts. An offset
+ * is committed only after its message was applied or dead-lettered, so nothing is dropped.
+ */
+export class EventConsumer {
+  private readonly consumer: Consumer;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: EventConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+      retry: { retries: 10 },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.consumer.disconnect();
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    let uncommitted: string | undefined;
+    let sinceCommit = 0;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale()) break;
+      await this.process(batch.topic, batch.partition, message, () => payload.heartbeat());
+      payload.resolveOffset(message.offset);
+      uncommitted = message.offset;
+      if (++sinceCommit >= COMMIT_EVERY) {
+        await this.commit(batch.topic, batch.partition, uncommitted);
+        uncommitted = undefined;
+        sinceCommit = 0;
+      }
+    }
+    if (uncommitted !== undefined) await this.commit(batch.topic, batch.partition, uncommitted);
+  }
+
+  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+    // Kafka stores the offset of the next message to read.
+    const next = (BigInt(offset) + 1n).toString();
+    await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+  }
+
+  private async process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const decoded = decodeMessage(message);
+    if (!decoded.ok) {
+      await this.deadLetter(topic, partition, message, decoded.error.code, decoded.error.message);
+      this.options.metrics.messagesConsumed.inc({ type: 'unknown', result: 'invalid' });
+      return;
+    }
+    const { envelope } = decoded;
+    const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const log = this.options.logger.child({
+      orderId: envelope.subject,
+      correlationId: envelope.correlationId,
+      messageId: envelope.id,
+      messageType: envelope.type,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handler(envelope, { topic, partition, offset: message.offset, attempt });
+        this.options.metrics.messagesConsumed.inc({ type: envelope.type, result: 'handled' });
+        return;
+      } catch (error) {
+        // A contract violation raised while handling is a bug in the handler: retrying cannot fix it.
+        const terminal = error instanceof TerminalError || error instanceof ContractViolation;
+        if (terminal || attempt >= maxAttempts || this.stopping.signal.aborted) {
+          if (this.stopping.signal.aborted && !terminal) throw error; // redelivered after restart
+          log.error({ err: error, attempt, terminal }, 'message.handler_failed');
+          await this.deadLetter(topic, partition, message, errorCode(error), errorMessage(error));
+          this.options.metrics.messagesConsumed.inc({
+            type: envelope.type,
+            result: 'dead_lettered',
+          });
+          return;
+        }
+        const delay = backoffDelay(attempt - 1, this.options.backoff ?? DEFAULT_BACKOFF);
+        log.warn({ err: error, attempt, retryInMs: delay }, 'message.retry_scheduled');
+        await sleep(delay, this.stopping.signal);
+        await heartbeat();
+      }
+    }
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    code: string,
+    reason: string,
+  ): Promise<void> {
+    const headers: Record<string, string | Buffer> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      const first = Array.isArray(value) ? value[0] : value;
+      if (first !== undefined) headers[name] = first;
+    }
+    Object.assign(headers, {
+      'dlt-original-topic': topic,
+      'dlt-original-partition': String(partition),
+      'dlt-original-offset': message.offset,
+      'dlt-consumer-group': this.options.groupId,
+      'dlt-error-code': code,
+      'dlt-error-message': reason.slice(0, 1_000),
+      'dlt-failed-at': new Date().toISOString(),
+    });
+    const target = deadLetterTopic(topic);
+    await this.options.publisher.publish([
+      {
+        topic: target,
+        key: message.key?.toString() ?? '',
+        value: message.value ?? Buffer.alloc(0),
+        headers,
+      },
+    ]);
+    this.options.metrics.deadLetters.inc({ topic: target, code });
+    this.options.logger.error(
+      { topic, partition, offset: message.offset, code, reason, deadLetterTopic: target },
+      'message.dead_lettered',
+    );
+  }
+}

@@ -1,0 +1,51 @@
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string | Buffer;
+  readonly headers: Record<string, string | Buffer>;
+}
+
+/**
+ * An idempotent producer that waits for all in-sync replicas. One in-flight request per
+ * connection keeps per-key order even when a send is retried.
+ */
+export class KafkaPublisher {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  /** Resolves once every record is acknowledged; rejects if any was not. */
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of records) {
+      const list = byTopic.get(record.topic) ?? [];
+      list.push(record);
+      byTopic.set(record.topic, list);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({
+        topic,
+        messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+      })),
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The metric catalogue of DESIGN.md, one registry per service process. Every service registers
+ * the same names so dashboards and alerts can rely on them; a service that never takes a path
+ * simply reports zero for it.
+ */
+export class SagaMetrics {
+  readonly registry = new Registry();
+
+  readonly orderSagaDuration = new Histogram({
+    name: 'order_saga_duration_seconds',
+    help: 'Time from order creation to a terminal saga state',
+    labelNames: ['outcome'] as const,
+    // Seconds. Dense below 0.25 s where a healthy saga lands; the tail reaches the deadline.
+    buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly paymentFailures = new Counter({
+    name: 'payment_failures_total',
+    help: 'Payments that ended in failure, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly paymentAttempts = new Counter({
+    name: 'payment_attempts_total',
+    help: 'Calls made to the payment provider (first tries and retries)',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly paymentRetries = new Counter({
+    name: 'payment_retries_total',
+    help: 'Payment provider calls that were retries of a failed call',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitBreakerState = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+    labelNames: ['breaker'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPending = new Gauge({
+    name: 'outbox_pending',
+    help: 'Outbox rows committed but not yet published to Kafka',
+    registers: [this.registry],
+  });
+
+  readonly outboxPublished = new Counter({
+    name: 'outbox_published_total',
+    help: 'Outbox rows published to Kafka',
+    registers: [this.registry],
+  });
+
+  readonly outboxPublishLag = new Histogram({
+    name: 'outbox_publish_lag_seconds',
+    help: 'Time from outbox commit to acknowledged publish',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly idempotentReplays = new Counter({
+    name: 'idempotent_replays_total',
+    help: 'HTTP requests answered from a stored idempotent response',
+    registers: [this.registry],
+  });
+
+  readonly inboxDuplicates = new Counter({
+    name: 'inbox_duplicates_total',
+    help: 'Consumed messages skipped because their id was already processed',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messagesConsumed = new Counter({
+    name: 'messages_consumed_total',
+    help: 'Messages handled by consumers, by type and result',
+    labelNames: ['type', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLetters = new Counter({
+    name: 'dead_letters_total',
+    help: 'Messages sent to a dead-letter topic',
+    labelNames: ['topic', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sagaCompensations = new Counter({
+    name: 'saga_compensations_total',
+    help: 'Compensating actions performed, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP server request duration',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly consumerLag = new Gauge({
+    name: 'kafka_consumer_lag',
+    help: 'Messages between the committed offset and the partition end, per partition',
+    labelNames: ['topic', 'partition', 'group'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

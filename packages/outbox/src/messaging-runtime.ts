@@ -1,0 +1,71 @@
+import type { Kafka } from 'kafkajs';
+import {
+  EventConsumer,
+  KafkaPublisher,
+  KafkaReadiness,
+  type EnvelopeHandler,
+  type TransactionRunner,
+} from '@order-saga/messaging';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { OutboxRelay } from './outbox-relay';
+
+export interface MessagingRuntimeOptions {
+  readonly kafka: Kafka;
+  readonly db: TransactionRunner;
+  readonly databaseUrl: string;
+  readonly logger: Logger;
+  readonly metrics: SagaMetrics;
+  /** Omit for a service that only publishes. */
+  readonly consumer?: {
+    readonly groupId: string;
+    readonly topics: readonly string[];
+    readonly handler: EnvelopeHandler;
+    readonly partitionsConsumedConcurrently?: number;
+  };
+}
+
+/**
+ * The messaging half of a service: one idempotent producer shared by the outbox relay and the
+ * dead-letter path, the relay itself, and the consumer. Started after the HTTP app is built and
+ * stopped in reverse order, so in-flight work drains before connections close.
+ */
+export class MessagingRuntime {
+  readonly publisher: KafkaPublisher;
+  readonly relay: OutboxRelay;
+  readonly readiness: KafkaReadiness;
+  private readonly consumer: EventConsumer | undefined;
+
+  constructor(options: MessagingRuntimeOptions) {
+    this.publisher = new KafkaPublisher(options.kafka);
+    this.readiness = new KafkaReadiness(options.kafka);
+    this.relay = new OutboxRelay({
+      db: options.db,
+      databaseUrl: options.databaseUrl,
+      publisher: this.publisher,
+      logger: options.logger.child({ component: 'outbox-relay' }),
+      metrics: options.metrics,
+    });
+    this.consumer =
+      options.consumer === undefined
+        ? undefined
+        : new EventConsumer(options.kafka, {
+            ...options.consumer,
+            publisher: this.publisher,
+            logger: options.logger.child({ component: 'consumer' }),
+            metrics: options.metrics,
+          });
+  }
+
+  async start(): Promise<void> {
+    await this.publisher.connect();
+    await this.relay.start();
+    await this.consumer?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    await this.relay.stop();
+    await this.publisher.disconnect();
+    await this.readiness.close();
+  }
+}

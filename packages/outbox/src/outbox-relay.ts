@@ -1,0 +1,174 @@
+import { Client } from 'pg';
+import type { KafkaPublisher, TransactionRunner } from '@order-saga/messaging';
+import { queryRows, sleep } from '@order-saga/messaging';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { OUTBOX_CHANNEL } from './outbox.ddl';
+
+export interface OutboxRelayOptions {
+  readonly db: TransactionRunner;
+  /** Connection string for the LISTEN connection (a pooled connection cannot hold LISTEN). */
+  readonly databaseUrl: string;
+  readonly publisher: KafkaPublisher;
+  readonly logger: Logger;
+  readonly metrics: SagaMetrics;
+  /** Rows per Kafka batch. */
+  readonly batchSize?: number;
+  /** Safety-net poll when no notification arrives (a missed NOTIFY, a LISTEN reconnect). */
+  readonly pollIntervalMs?: number;
+  /** Published rows are deleted after this long; they are kept a while for inspection. */
+  readonly retentionMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  payload: string;
+  created_at: Date;
+}
+
+// Any 64-bit constant works; it only has to be the same for every relay replica of a service.
+const RELAY_LOCK_KEY = 7_311_845_002;
+
+/**
+ * Publishes committed outbox rows to Kafka, oldest first, and marks them published in the same
+ * transaction that locked them. Several replicas may run: a transaction-scoped advisory lock lets
+ * exactly one of them drain at a time, which keeps per-order order across replicas. A crash after
+ * the send but before the commit republishes the batch; consumers' inboxes absorb the duplicates.
+ */
+export class OutboxRelay {
+  private readonly stopping = new AbortController();
+  private listener: Client | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private pendingTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  async start(): Promise<void> {
+    await this.listen();
+    this.loop = this.run();
+    this.pendingTimer = setInterval(() => void this.reportPending(), 5_000);
+    this.pendingTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.wake?.();
+    clearInterval(this.pendingTimer);
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Publishes until the outbox is empty; returns how many rows went out. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.publishBatch();
+      total += published;
+      if (published < (this.options.batchSize ?? 500)) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.options;
+    let failures = 0;
+    while (!this.stopping.signal.aborted) {
+      const woken = this.nextWake();
+      try {
+        await this.drain();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        logger.error({ err: error, failures }, 'outbox.publish_failed');
+        await sleep(Math.min(5_000, 100 * 2 ** failures), this.stopping.signal);
+        continue;
+      }
+      await woken;
+    }
+  }
+
+  /** Resolves on the next NOTIFY, the poll interval, or stop(), whichever comes first. */
+  private nextWake(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.pollIntervalMs ?? 1_000);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      function done(): void {
+        resolve();
+      }
+      this.wake = wake;
+    });
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { db, publisher, metrics } = this.options;
+    return db.transaction(async (tx) => {
+      const [lock] = await queryRows<{ locked: boolean }>(
+        tx,
+        'SELECT pg_try_advisory_xact_lock($1) AS locked',
+        [RELAY_LOCK_KEY],
+      );
+      if (lock?.locked !== true) return 0; // another replica is draining
+      const rows = await queryRows<OutboxRow>(
+        tx,
+        `SELECT id, topic, message_key, headers, payload, created_at FROM outbox
+         WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        [this.options.batchSize ?? 500],
+      );
+      if (rows.length === 0) return 0;
+      await publisher.publish(
+        rows.map((row) => ({
+          topic: row.topic,
+          key: row.message_key,
+          value: row.payload,
+          headers: row.headers,
+        })),
+      );
+      await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
+        rows.map((row) => row.id),
+      ]);
+      const now = Date.now();
+      for (const row of rows)
+        metrics.outboxPublishLag.observe((now - row.created_at.getTime()) / 1_000);
+      metrics.outboxPublished.inc(rows.length);
+      return rows.length;
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.databaseUrl });
+    client.on('notification', () => this.wake?.());
+    client.on('error', (error) => {
+      // The poll keeps publishing; re-listen so latency recovers too.
+      this.options.logger.warn({ err: error }, 'outbox.listener_lost');
+      this.listener = undefined;
+      if (!this.stopping.signal.aborted) {
+        void sleep(1_000, this.stopping.signal).then(() => this.listen().catch(() => undefined));
+      }
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async reportPending(): Promise<void> {
+    const { db, metrics, logger } = this.options;
+    try {
+      const [row] = await queryRows<{ pending: string }>(
+        db,
+        'SELECT count(*) AS pending FROM outbox WHERE published_at IS NULL',
+      );
+      metrics.outboxPending.set(Number(row?.pending ?? 0));
+      const retention = this.options.retentionMs ?? 24 * 3_600_000;
+      await db.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [
+        retention / 1_000,
+      ]);
+    } catch (error) {
+      logger.warn({ err: error }, 'outbox.housekeeping_failed');
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { encodeEnvelope, topicName, type Envelope } from '@order-saga/contracts';
+import type { SqlExecutor } from '@order-saga/messaging';
+import { OUTBOX_CHANNEL } from './outbox.ddl';
+
+/**
+ * Appends messages to the outbox inside the caller's transaction, so a state change and the
+ * messages it implies commit (or vanish) together. Envelopes were validated when created.
+ */
+export class OutboxWriter {
+  constructor(private readonly topicPrefix = '') {}
+
+  async append(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    const values: unknown[] = [];
+    const rows = envelopes.map((envelope, index) => {
+      const encoded = encodeEnvelope(envelope);
+      values.push(
+        envelope.id,
+        topicName(encoded.topic, this.topicPrefix),
+        encoded.key,
+        envelope.type,
+        JSON.stringify(encoded.headers),
+        encoded.value,
+      );
+      const p = index * 6;
+      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb, $${p + 6})`;
+    });
+    await tx.query(
+      `INSERT INTO outbox (message_id, topic, message_key, message_type, headers, payload)
+       VALUES ${rows.join(', ')}`,
+      values,
+    );
+    // Wakes the relay right after commit instead of at its next poll.
+    await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+  }
+}

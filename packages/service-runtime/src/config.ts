@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses the environment against a schema. The only place a service reads process.env; a bad
+ * value stops the boot with a message naming each offending variable.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+  );
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  )
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).min(1));
+
+/** Variables every service understands. */
+export const baseConfigShape = {
+  PORT: z.coerce.number().int().min(1).max(65_535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRACING: z.enum(['self', 'injected', 'off']).default('self'),
+};
+
+export const kafkaConfigShape = {
+  KAFKA_BROKERS: csv,
+  /** Lets tests and parallel demos share one broker in isolation. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may contain letters, digits, ".", "_" and "-"')
+    .default(''),
+  SAGA_MODE: z.enum(['choreography', 'orchestration']).default('choreography'),
+};
+
+export const databaseConfigShape = {
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+};

@@ -1,0 +1,42 @@
+/** A dependency readiness depends on (database, broker, cache, ...). */
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves when healthy; rejects (or exceeds the timeout) when not. */
+  check(): Promise<void>;
+}
+
+export interface ReadinessReport {
+  readonly status: 'ok' | 'unavailable';
+  readonly checks: Record<string, { status: 'ok' | 'failed'; error?: string }>;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+export async function checkReadiness(checks: readonly ReadinessCheck[]): Promise<ReadinessReport> {
+  const results = await Promise.all(
+    checks.map(async (check) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          check.check(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+              CHECK_TIMEOUT_MS,
+            );
+          }),
+        ]);
+        return [check.name, { status: 'ok' as const }] as const;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return [check.name, { status: 'failed' as const, error: message }] as const;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  const failed = results.some(([, result]) => result.status === 'failed');
+  const report: ReadinessReport['checks'] = {};
+  for (const [name, result] of results) report[name] = result;
+  return { status: failed ? 'unavailable' : 'ok', checks: report };
+}

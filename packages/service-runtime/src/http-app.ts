@@ -1,0 +1,155 @@
+import 'reflect-metadata';
+import {
+  Catch,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type INestApplication,
+  type LoggerService,
+  type Type,
+  type DynamicModule,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { checkReadiness, type ReadinessCheck } from './health';
+import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from './problem';
+import { toProblem } from './problem-mapping';
+import { attachRequestContext, requestContext } from './request-context';
+
+export interface HttpAppOptions {
+  readonly module: Type<unknown> | DynamicModule;
+  readonly logger: Logger;
+  readonly metrics: SagaMetrics;
+  readonly readiness: () => readonly ReadinessCheck[];
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimitBytes?: number;
+}
+
+function sendProblem(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+): void {
+  const { problem, unexpected } = toProblem(error);
+  if (unexpected) {
+    logger.error(
+      { err: error, correlationId: requestContext(request).correlationId },
+      'http.unexpected_error',
+    );
+  }
+  void reply
+    .status(problem.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(problemBody(problem, request.url));
+}
+
+@Catch()
+class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(
+      error,
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+      this.logger,
+    );
+  }
+}
+
+/** Nest's own messages (module init, route mapping) go through the service's pino logger. */
+class NestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown): void {
+    this.logger.debug({ detail: message }, 'nest.log');
+  }
+  error(message: unknown, trace?: string): void {
+    this.logger.error({ detail: message, trace }, 'nest.error');
+  }
+  warn(message: unknown): void {
+    this.logger.warn({ detail: message }, 'nest.warn');
+  }
+}
+
+/**
+ * Creates a NestJS application on Fastify with the behaviour every service shares: problem+json
+ * errors, correlation and trace context per request, HTTP metrics, /health/live, /health/ready
+ * and /metrics. Health and metrics are plain Fastify routes: they must answer even when the Nest
+ * module graph misbehaves.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<INestApplication> {
+  const { logger, metrics } = options;
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    logger: false,
+    // Connections are reused by the services' HTTP clients; keep them longer than their pools.
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    logger: new NestLogger(logger),
+    // Nest would register its own JSON parser at init; ours (below) replaces Fastify's.
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const started = new WeakMap<FastifyRequest, bigint>();
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    started.set(request, process.hrtime.bigint());
+    const context = attachRequestContext(request);
+    void reply.header('x-correlation-id', context.correlationId);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const start = started.get(request);
+    if (start === undefined) return;
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    metrics.httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: reply.statusCode,
+      },
+      seconds,
+    );
+  });
+  // Our own JSON parser, so a malformed or empty body gets a precise code (Nest would flatten
+  // Fastify's parse errors to a bare 400). Fastify's parser still guards against prototype poisoning.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(new ProblemError(400, 'REQUEST.EMPTY_BODY', 'The request body is empty'), undefined);
+      return;
+    }
+    void parseJson(request, text, (error, value) => {
+      if (error === null) done(null, value);
+      else
+        done(
+          new ProblemError(
+            400,
+            'REQUEST.MALFORMED_JSON',
+            'The request body is not valid JSON',
+            error.message,
+          ),
+          undefined,
+        );
+    });
+  });
+
+  fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
+  fastify.get('/health/ready', async (_request, reply) => {
+    const report = await checkReadiness(options.readiness());
+    return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+  });
+  fastify.get('/metrics', async (_request, reply) => {
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.render());
+  });
+
+  app.useGlobalFilters(new ProblemFilter(logger));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,29 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { ProblemError } from './problem';
+
+const STATUS_CODES: Partial<Record<number, string>> = {
+  [HttpStatus.NOT_FOUND]: 'ROUTE.NOT_FOUND',
+  [HttpStatus.METHOD_NOT_ALLOWED]: 'ROUTE.METHOD_NOT_ALLOWED',
+  [HttpStatus.BAD_REQUEST]: 'REQUEST.INVALID',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'REQUEST.BODY_TOO_LARGE',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+};
+
+/**
+ * Maps anything thrown while serving a request to a problem. Nest turns Fastify's own request
+ * errors (body too large, unsupported media type) into HttpExceptions carrying only a status, so
+ * the status is what gets a code. Unknown errors become a bare 500.
+ */
+export function toProblem(error: unknown): { problem: ProblemError; unexpected: boolean } {
+  if (error instanceof ProblemError) return { problem: error, unexpected: false };
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = STATUS_CODES[status] ?? `HTTP.${status}`;
+    return { problem: new ProblemError(status, code, error.message), unexpected: status >= 500 };
+  }
+  // Internal details stay in the log; the client gets a stable code and nothing else.
+  return {
+    problem: new ProblemError(500, 'INTERNAL.UNEXPECTED', 'An unexpected error occurred'),
+    unexpected: true,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * RFC 9457 problem details. Every error that leaves a service over HTTP is one of these, with a
+ * stable, namespaced `code` clients can switch on (the `title` and `detail` are for humans).
+ */
+export interface ProblemField {
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: string;
+  readonly detail?: string;
+  readonly instance?: string;
+  readonly errors?: readonly ProblemField[];
+}
+
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: readonly ProblemField[],
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export function problemBody(error: ProblemError, instance?: string): ProblemBody {
+  return {
+    type: `urn:order-saga:problem:${error.code}`,
+    title: error.title,
+    status: error.status,
+    code: error.code,
+    ...(error.detail === undefined ? {} : { detail: error.detail }),
+    ...(instance === undefined ? {} : { instance }),
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+  };
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

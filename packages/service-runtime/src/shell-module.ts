@@ -1,0 +1,46 @@
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+
+const SHUTDOWN = Symbol('shutdown');
+
+class ShutdownHook implements OnApplicationShutdown {
+  constructor(@Inject(SHUTDOWN) private readonly shutdown: () => Promise<void>) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+@Module({})
+class ServiceShellModule {}
+
+export interface ShellOptions {
+  readonly controllers?: Type<unknown>[];
+  /** Values built by the service's composition root (main.ts), keyed by class or token. */
+  readonly providers?: Provider[];
+  /** Runs when Nest closes: stop consumers and relays first, then close pools. */
+  readonly shutdown: () => Promise<void>;
+}
+
+/**
+ * The Nest module of a service is an HTTP shell around an object graph built in main.ts (the
+ * composition root): application code stays plain classes, testable without Nest, and the
+ * shutdown order is written once, explicitly.
+ */
+export function shellModule(options: ShellOptions): DynamicModule {
+  return {
+    module: ServiceShellModule,
+    controllers: options.controllers ?? [],
+    providers: [
+      ...(options.providers ?? []),
+      { provide: SHUTDOWN, useValue: options.shutdown },
+      ShutdownHook,
+    ],
+  };
+}
