@@ -1,0 +1,74 @@
+import { createEnvelope, type Envelope } from '@order-saga/contracts';
+import { causedBy, claimInboxMessage, type TransactionRunner } from '@order-saga/messaging';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import type { OutboxWriter } from '@order-saga/outbox';
+import { planReservation } from '../domain/reservation';
+import type { InventoryRepository } from '../infrastructure/inventory.repository';
+
+export const SERVICE_NAME = 'fulfillment-service';
+export const CONSUMER_NAME = 'fulfillment-service.saga';
+
+/**
+ * Reserves stock for a paid order (choreography: on PaymentConfirmed), all lines or none. The
+ * inbox claim, the stock change, the reservation record and InventoryReserved/InventoryFailed
+ * commit together; stock rows are locked while checked, so stock never goes below zero.
+ */
+export class ReserveInventoryHandler {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly inventory: InventoryRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly logger: Logger,
+    private readonly metrics: SagaMetrics,
+  ) {}
+
+  async handle(event: Envelope<'PaymentConfirmed'>, topic: string): Promise<void> {
+    const { orderId, items } = event.data;
+    const outcome = await this.db.transaction(async (tx) => {
+      if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return 'duplicate' as const;
+      // One reservation per order, even if the saga asked twice with different messages.
+      if ((await this.inventory.findReservationId(tx, orderId)) !== undefined)
+        return 'already-decided' as const;
+      const available = await this.inventory.lockStock(
+        tx,
+        items.map((item) => item.sku),
+      );
+      const plan = planReservation(items, available);
+      const causation = causedBy(event, SERVICE_NAME);
+      if (plan.ok) {
+        await this.inventory.take(tx, plan.quantities);
+        const reservationId = await this.inventory.recordReservation(tx, orderId, items);
+        await this.outbox.append(tx, [
+          createEnvelope(
+            'InventoryReserved',
+            orderId,
+            { orderId, reservationId, items },
+            causation,
+          ),
+        ]);
+        return { reserved: true as const, reservationId };
+      }
+      await this.inventory.recordReservation(tx, orderId, items, plan);
+      await this.outbox.append(tx, [
+        createEnvelope(
+          'InventoryFailed',
+          orderId,
+          { orderId, reason: plan.reason, skus: [...plan.skus] },
+          causation,
+        ),
+      ]);
+      return { reserved: false as const, reason: plan.reason, skus: plan.skus };
+    });
+
+    const log = this.logger.child({ orderId, correlationId: event.correlationId });
+    if (outcome === 'duplicate') {
+      this.metrics.inboxDuplicates.inc({ topic });
+    } else if (outcome === 'already-decided') {
+      log.info('inventory.already_decided');
+    } else if (outcome.reserved) {
+      log.info({ reservationId: outcome.reservationId }, 'inventory.reserved');
+    } else {
+      log.info({ reason: outcome.reason, skus: outcome.skus }, 'inventory.reservation_failed');
+    }
+  }
+}

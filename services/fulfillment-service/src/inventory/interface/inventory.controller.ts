@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
+import { z } from 'zod';
+import { Sku } from '@order-saga/contracts';
+import type { SqlExecutor } from '@order-saga/messaging';
+import { ProblemError } from '@order-saga/service-runtime';
+import { InventoryRepository, type StockLevel } from '../infrastructure/inventory.repository';
+
+export const INVENTORY_DB = Symbol('InventoryDb');
+
+const SetStock = z.strictObject({ available: z.number().int().min(0).max(1_000_000_000) });
+
+/** Stock administration: how the demo and tests put goods on the shelf. */
+@Controller('inventory')
+export class InventoryController {
+  constructor(
+    @Inject(INVENTORY_DB) private readonly db: SqlExecutor,
+    @Inject(InventoryRepository) private readonly inventory: InventoryRepository,
+  ) {}
+
+  @Put(':sku')
+  async set(@Param('sku') sku: string, @Body() body: unknown): Promise<StockLevel> {
+    const fields = [
+      ...(Sku.safeParse(sku).success ? [] : [{ field: 'sku', message: 'is not a valid SKU' }]),
+      ...(SetStock.safeParse(body).error?.issues.map((i) => ({
+        field: i.path.join('.') || '(body)',
+        message: i.message,
+      })) ?? []),
+    ];
+    if (fields.length > 0)
+      throw new ProblemError(
+        400,
+        'INVENTORY.VALIDATION_FAILED',
+        'The stock update is invalid',
+        undefined,
+        fields,
+      );
+    return this.inventory.setStock(this.db, sku, SetStock.parse(body).available);
+  }
+
+  @Get(':sku')
+  async get(@Param('sku') sku: string): Promise<StockLevel> {
+    const level = await this.inventory.stock(this.db, sku);
+    if (level === undefined)
+      throw new ProblemError(
+        404,
+        'INVENTORY.SKU_NOT_FOUND',
+        'No such SKU',
+        `SKU ${sku.slice(0, 64)} is not stocked`,
+      );
+    return level;
+  }
+}

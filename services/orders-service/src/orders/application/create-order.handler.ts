@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope } from '@order-saga/contracts';
+import type { TransactionRunner } from '@order-saga/messaging';
+import type { Logger } from '@order-saga/observability';
+import type { OutboxWriter } from '@order-saga/outbox';
+import { orderTotal, type NewOrder, type OrderView } from '../domain/order';
+import type { OrderRepository } from '../infrastructure/order.repository';
+
+export interface CommandContext {
+  readonly correlationId: string;
+  readonly traceId: string;
+  readonly traceparent: string;
+  readonly tracestate: string | null;
+}
+
+export const SERVICE_NAME = 'orders-service';
+
+/**
+ * Creates an order and starts its saga: the order row, its lines, its initial steps and the
+ * OrderCreated message commit in one transaction (transactional outbox), so an accepted order
+ * always gets its event and an event never describes an order that does not exist.
+ */
+export class CreateOrderHandler {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly orders: OrderRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly logger: Logger,
+    private readonly sagaDeadlineMs: number,
+  ) {}
+
+  async execute(input: NewOrder, context: CommandContext): Promise<OrderView> {
+    const id = randomUUID();
+    const createdAt = new Date();
+    const deadline = new Date(createdAt.getTime() + this.sagaDeadlineMs);
+    const total = orderTotal(input.items);
+    const event = createEnvelope(
+      'OrderCreated',
+      id,
+      {
+        orderId: id,
+        customerId: input.customerId,
+        currency: input.currency,
+        items: [...input.items],
+        total,
+        paymentMethod: input.paymentMethod,
+        deadline: deadline.toISOString(),
+      },
+      {
+        source: SERVICE_NAME,
+        correlationId: context.correlationId,
+        causationId: null,
+        traceparent: context.traceparent,
+        tracestate: context.tracestate,
+      },
+    );
+    await this.db.transaction(async (tx) => {
+      await this.orders.insert(tx, {
+        id,
+        customerId: input.customerId,
+        currency: input.currency,
+        total,
+        paymentMethod: input.paymentMethod,
+        items: input.items,
+        correlationId: context.correlationId,
+        traceId: context.traceId,
+        deadline,
+        createdAt,
+      });
+      await this.outbox.append(tx, [event]);
+    });
+    this.logger.info(
+      { orderId: id, correlationId: context.correlationId, traceId: context.traceId, total },
+      'order.created',
+    );
+    const at = createdAt.toISOString();
+    return {
+      id,
+      status: 'CREATED',
+      reason: null,
+      customerId: input.customerId,
+      currency: input.currency,
+      items: input.items,
+      total,
+      correlationId: context.correlationId,
+      traceId: context.traceId,
+      deadline: deadline.toISOString(),
+      createdAt: at,
+      updatedAt: at,
+      steps: [
+        {
+          name: 'payment',
+          status: 'PENDING',
+          attempts: 0,
+          detail: null,
+          startedAt: null,
+          finishedAt: null,
+        },
+        {
+          name: 'inventory',
+          status: 'PENDING',
+          attempts: 0,
+          detail: null,
+          startedAt: null,
+          finishedAt: null,
+        },
+      ],
+      history: [{ from: null, to: 'CREATED', reason: null, causedBy: null, at }],
+    };
+  }
+}

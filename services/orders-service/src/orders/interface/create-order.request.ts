@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { Currency, OrderLines } from '@order-saga/contracts';
+import type { ProblemField } from '@order-saga/service-runtime';
+import type { NewOrder } from '../domain/order';
+
+/** POST /orders body. Unknown fields are rejected, not ignored: a typo must not pass silently. */
+export const CreateOrderRequest = z
+  .strictObject({
+    customerId: z.string().min(1).max(128),
+    currency: Currency,
+    items: OrderLines,
+    paymentMethod: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_]+$/, 'must be a payment method token such as pm_card_visa'),
+  })
+  .refine(
+    (order) =>
+      Number.isSafeInteger(order.items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0)),
+    { path: ['items'], message: 'order total exceeds the largest representable amount' },
+  );
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(body)' : path.map(String).join('.');
+}
+
+export function parseCreateOrder(
+  body: unknown,
+): { ok: true; order: NewOrder } | { ok: false; errors: ProblemField[] } {
+  const result = CreateOrderRequest.safeParse(body);
+  if (result.success) return { ok: true, order: result.data };
+  const errors = result.error.issues.flatMap((issue): ProblemField[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: fieldOf([...issue.path, key]),
+          message: 'unknown field',
+        }))
+      : [{ field: fieldOf(issue.path), message: issue.message }],
+  );
+  return { ok: false, errors };
+}

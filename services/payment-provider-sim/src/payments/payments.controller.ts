@@ -1,0 +1,120 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { Currency, MinorUnits } from '@order-saga/contracts';
+import { ProblemError } from '@order-saga/service-runtime';
+import { Ledger, type LedgerError, type Payment, type Refund } from './ledger';
+
+const AuthorizeRequest = z.strictObject({
+  reference: z.string().min(1).max(128),
+  amount: MinorUnits,
+  currency: Currency,
+  paymentMethod: z.string().min(1).max(64),
+});
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9:._-]{1,255}$/;
+
+function requireKey(key: string | undefined): string {
+  if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
+    throw new ProblemError(
+      400,
+      'IDEMPOTENCY.KEY_REQUIRED',
+      'Send an Idempotency-Key header (1-255 of A-Z a-z 0-9 : . _ -)',
+    );
+  }
+  return key;
+}
+
+function ledgerProblem(error: LedgerError): ProblemError {
+  switch (error.error) {
+    case 'UNKNOWN_PAYMENT_METHOD':
+      return new ProblemError(422, 'PAYMENT_METHOD.UNKNOWN', 'Unknown payment method');
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return new ProblemError(
+        422,
+        'IDEMPOTENCY.KEY_REUSED',
+        'This Idempotency-Key was used for a different request',
+      );
+    case 'PAYMENT_NOT_FOUND':
+      return new ProblemError(404, 'PAYMENT.NOT_FOUND', 'No such payment');
+    case 'PAYMENT_NOT_REFUNDABLE':
+      return new ProblemError(
+        409,
+        'PAYMENT.NOT_REFUNDABLE',
+        'Only approved payments can be refunded',
+      );
+  }
+}
+
+/** The processor's API, shaped after real card processors: idempotent POSTs, test tokens. */
+@Controller('v1')
+export class PaymentsController {
+  constructor(@Inject(Ledger) private readonly ledger: Ledger) {}
+
+  @Post('payments')
+  authorize(
+    @Headers('idempotency-key') key: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Payment {
+    const idempotencyKey = requireKey(key);
+    const parsed = AuthorizeRequest.safeParse(body);
+    if (!parsed.success) {
+      throw new ProblemError(
+        400,
+        'PAYMENT.VALIDATION_FAILED',
+        'The payment request is invalid',
+        undefined,
+        parsed.error.issues.map((i) => ({
+          field: i.path.join('.') || '(body)',
+          message: i.message,
+        })),
+      );
+    }
+    const result = this.ledger.authorize(idempotencyKey, parsed.data);
+    if ('error' in result) throw ledgerProblem(result);
+    void reply
+      .status(result.replayed ? 200 : 201)
+      .header('idempotent-replayed', String(result.replayed));
+    return result.payment;
+  }
+
+  @Post('payments/:id/refunds')
+  refund(
+    @Headers('idempotency-key') key: string | undefined,
+    @Param('id') paymentId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Refund {
+    const result = this.ledger.refund(requireKey(key), paymentId);
+    if ('error' in result) throw ledgerProblem(result);
+    void reply
+      .status(result.replayed ? 200 : 201)
+      .header('idempotent-replayed', String(result.replayed));
+    return result.refund;
+  }
+
+  @Get('payments/:id')
+  get(@Param('id') id: string): Payment {
+    const payment = this.ledger.payment(id);
+    if (payment === undefined) throw ledgerProblem({ error: 'PAYMENT_NOT_FOUND' });
+    return payment;
+  }
+
+  /** Inspection endpoint for tests and the demo: what the processor recorded. */
+  @Get('records')
+  @HttpCode(200)
+  records(@Query('reference') reference?: string): { payments: Payment[]; refunds: Refund[] } {
+    return this.ledger.records(reference);
+  }
+}

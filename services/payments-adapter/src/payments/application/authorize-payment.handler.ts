@@ -1,0 +1,153 @@
+import { createEnvelope, type Envelope } from '@order-saga/contracts';
+import {
+  causedBy,
+  claimInboxMessage,
+  inboxContains,
+  type TransactionRunner,
+} from '@order-saga/messaging';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import type { OutboxWriter } from '@order-saga/outbox';
+import { authorizationKey, type AuthorizationResult } from '../domain/payment';
+import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
+import type { PaymentRepository } from '../infrastructure/payment.repository';
+
+export const SERVICE_NAME = 'payments-adapter';
+export const CONSUMER_NAME = 'payments-adapter.saga';
+
+/**
+ * Charges an order (choreography: on OrderCreated). Three steps, each safe to repeat:
+ *  1. record the PENDING payment and PaymentInitiated (once per order, whatever the redeliveries);
+ *  2. call the provider with an idempotency key derived from the order id;
+ *  3. in one transaction: claim the message in the inbox, record the outcome, emit
+ *     PaymentConfirmed or PaymentFailed.
+ * A crash between 1 and 3 redelivers the message; step 2 then replays at the provider.
+ */
+export class AuthorizePaymentHandler {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly payments: PaymentRepository,
+    private readonly provider: PaymentProviderClient,
+    private readonly outbox: OutboxWriter,
+    private readonly logger: Logger,
+    private readonly metrics: SagaMetrics,
+  ) {}
+
+  async handle(event: Envelope<'OrderCreated'>): Promise<void> {
+    const order = event.data;
+    const log = this.logger.child({ orderId: order.orderId, correlationId: event.correlationId });
+    if (await inboxContains(this.db, CONSUMER_NAME, event.id)) {
+      this.metrics.inboxDuplicates.inc({ topic: 'orders.events' });
+      return;
+    }
+    const payment = await this.db.transaction(async (tx) => {
+      const result = await this.payments.createPending(tx, {
+        orderId: order.orderId,
+        amount: order.total,
+        currency: order.currency,
+        paymentMethod: order.paymentMethod,
+        items: order.items,
+      });
+      if (result.created) {
+        const initiated = createEnvelope(
+          'PaymentInitiated',
+          order.orderId,
+          {
+            orderId: order.orderId,
+            paymentId: result.payment.id,
+            amount: order.total,
+            currency: order.currency,
+          },
+          causedBy(event, SERVICE_NAME),
+        );
+        await this.outbox.append(tx, [initiated]);
+      }
+      return result.payment;
+    });
+    if (payment.status !== 'PENDING') {
+      // Decided by an earlier delivery whose inbox row is committed with it; nothing to redo.
+      return;
+    }
+
+    const causation = causedBy(event, SERVICE_NAME);
+    const started = performance.now();
+    let result: AuthorizationResult;
+    this.metrics.paymentAttempts.inc({ operation: 'authorize' });
+    // An attempt after an earlier one for the same payment is a retry (redelivery after a fault).
+    if (payment.attempts > 0) this.metrics.paymentRetries.inc({ operation: 'authorize' });
+    try {
+      result = await this.provider.authorize(
+        {
+          idempotencyKey: authorizationKey(order.orderId),
+          reference: order.orderId,
+          amount: order.total,
+          currency: order.currency,
+          paymentMethod: order.paymentMethod,
+        },
+        causation.traceparent,
+      );
+    } catch (error) {
+      await this.payments.recordAttempt(
+        this.db,
+        payment.id,
+        'authorize',
+        'unavailable',
+        performance.now() - started,
+      );
+      log.warn({ err: error }, 'payment.provider_unavailable');
+      throw error; // retryable: the consumer backs off and redelivers
+    }
+    const attempts = await this.payments.recordAttempt(
+      this.db,
+      payment.id,
+      'authorize',
+      result.kind,
+      performance.now() - started,
+    );
+
+    const applied = await this.db.transaction(async (tx) => {
+      if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
+      const current = await this.payments.findByOrder(tx, order.orderId, true);
+      if (current?.status !== 'PENDING') return false;
+      const base = { orderId: order.orderId, paymentId: payment.id };
+      if (result.kind === 'approved') {
+        await this.payments.confirm(tx, payment.id, result.providerPaymentId);
+        await this.outbox.append(tx, [
+          createEnvelope(
+            'PaymentConfirmed',
+            order.orderId,
+            {
+              ...base,
+              amount: order.total,
+              currency: order.currency,
+              providerPaymentId: result.providerPaymentId,
+              attempts,
+              items: order.items,
+            },
+            causation,
+          ),
+        ]);
+      } else {
+        const reason = result.kind === 'declined' ? 'DECLINED' : result.reason;
+        const detail = result.kind === 'declined' ? result.declineCode : result.detail;
+        await this.payments.fail(tx, payment.id, reason);
+        await this.outbox.append(tx, [
+          createEnvelope(
+            'PaymentFailed',
+            order.orderId,
+            { ...base, reason, detail, attempts },
+            causation,
+          ),
+        ]);
+      }
+      return true;
+    });
+    if (!applied) return;
+    if (result.kind === 'approved') {
+      log.info({ paymentId: payment.id, attempts }, 'payment.authorized');
+    } else {
+      const reason = result.kind === 'declined' ? 'declined' : result.reason.toLowerCase();
+      this.metrics.paymentFailures.inc({ reason });
+      log.info({ paymentId: payment.id, attempts, reason }, 'payment.failed');
+    }
+  }
+}

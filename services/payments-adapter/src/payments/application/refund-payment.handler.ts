@@ -1,0 +1,110 @@
+import { createEnvelope, type CancellationReason, type Envelope } from '@order-saga/contracts';
+import {
+  TerminalError,
+  causedBy,
+  claimInboxMessage,
+  inboxContains,
+  type TransactionRunner,
+} from '@order-saga/messaging';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import type { OutboxWriter } from '@order-saga/outbox';
+import { refundKey } from '../domain/payment';
+import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
+import type { PaymentRepository } from '../infrastructure/payment.repository';
+import { CONSUMER_NAME, SERVICE_NAME } from './authorize-payment.handler';
+
+/**
+ * The saga's first compensation (choreography: on InventoryFailed): refund the captured payment
+ * at the provider, then record it and emit PaymentRefunded in one transaction. The provider
+ * refund carries an idempotency key derived from the order, so a repeat never refunds twice.
+ */
+export class RefundPaymentHandler {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly payments: PaymentRepository,
+    private readonly provider: PaymentProviderClient,
+    private readonly outbox: OutboxWriter,
+    private readonly logger: Logger,
+    private readonly metrics: SagaMetrics,
+  ) {}
+
+  async handle(event: Envelope<'InventoryFailed'>): Promise<void> {
+    const { orderId } = event.data;
+    const log = this.logger.child({ orderId, correlationId: event.correlationId });
+    if (await inboxContains(this.db, CONSUMER_NAME, event.id)) {
+      this.metrics.inboxDuplicates.inc({ topic: 'inventory.events' });
+      return;
+    }
+    const payment = await this.payments.findByOrder(this.db, orderId);
+    if (payment === undefined) {
+      throw new TerminalError(
+        'PAYMENT.UNKNOWN_ORDER',
+        `InventoryFailed for order ${orderId} without a payment`,
+      );
+    }
+    if (payment.status !== 'CONFIRMED' || payment.providerPaymentId === null) {
+      // Nothing was captured (or it is already refunded): record the message, change nothing.
+      await this.db.transaction((tx) => claimInboxMessage(tx, CONSUMER_NAME, event));
+      log.info({ status: payment.status }, 'payment.refund_not_needed');
+      return;
+    }
+
+    const causation = causedBy(event, SERVICE_NAME);
+    const started = performance.now();
+    let providerRefundId: string;
+    try {
+      this.metrics.paymentAttempts.inc({ operation: 'refund' });
+      providerRefundId = await this.provider.refund(
+        payment.providerPaymentId,
+        refundKey(orderId),
+        causation.traceparent,
+      );
+    } catch (error) {
+      await this.payments.recordAttempt(
+        this.db,
+        payment.id,
+        'refund',
+        'unavailable',
+        performance.now() - started,
+      );
+      log.warn({ err: error }, 'payment.refund_failed');
+      throw error;
+    }
+    await this.payments.recordAttempt(
+      this.db,
+      payment.id,
+      'refund',
+      'refunded',
+      performance.now() - started,
+    );
+
+    const reason: CancellationReason = event.data.reason;
+    const applied = await this.db.transaction(async (tx) => {
+      if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
+      const current = await this.payments.findByOrder(tx, orderId, true);
+      if (current?.status !== 'CONFIRMED') return false;
+      const { refundAttempts } = await this.payments.markRefunded(tx, payment.id, providerRefundId);
+      await this.outbox.append(tx, [
+        createEnvelope(
+          'PaymentRefunded',
+          orderId,
+          {
+            orderId,
+            paymentId: payment.id,
+            amount: payment.amount,
+            currency: payment.currency,
+            providerRefundId,
+            reason,
+            attempts: refundAttempts,
+          },
+          causation,
+        ),
+      ]);
+      return true;
+    });
+    if (applied) {
+      this.metrics.sagaCompensations.inc({ kind: 'refund_payment' });
+      log.info({ paymentId: payment.id, providerRefundId, reason }, 'payment.refunded');
+    }
+  }
+}

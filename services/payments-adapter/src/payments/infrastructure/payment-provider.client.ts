@@ -1,0 +1,117 @@
+import { TerminalError } from '@order-saga/messaging';
+import type { AuthorizationResult } from '../domain/payment';
+
+/** The provider could not give an answer (timeout, connection refused, 5xx): worth retrying. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
+  readonly code = 'PROVIDER.UNAVAILABLE';
+}
+
+export interface AuthorizeRequest {
+  readonly idempotencyKey: string;
+  readonly reference: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly paymentMethod: string;
+}
+
+interface ProviderPayment {
+  readonly id: string;
+  readonly status: 'approved' | 'declined';
+  readonly declineCode: string | null;
+}
+
+interface ProviderRefund {
+  readonly id: string;
+}
+
+/**
+ * HTTP client of the payment provider. Every call carries an Idempotency-Key and a timeout;
+ * transport failures and 5xx become ProviderUnavailableError (retryable), 4xx answers are final.
+ */
+export class PaymentProviderClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async authorize(
+    request: AuthorizeRequest,
+    traceparent: string | null,
+  ): Promise<AuthorizationResult> {
+    const response = await this.post('/v1/payments', request.idempotencyKey, traceparent, {
+      reference: request.reference,
+      amount: request.amount,
+      currency: request.currency,
+      paymentMethod: request.paymentMethod,
+    });
+    if (response.status === 422) {
+      const problem = (await response.json()) as { code?: string; title?: string };
+      return {
+        kind: 'rejected',
+        reason:
+          problem.code === 'PAYMENT_METHOD.UNKNOWN' ? 'INVALID_PAYMENT_METHOD' : 'PROVIDER_ERROR',
+        detail: problem.title ?? 'rejected by provider',
+      };
+    }
+    if (!response.ok) throw await rejected(response, 'authorization');
+    const payment = (await response.json()) as ProviderPayment;
+    return payment.status === 'approved'
+      ? { kind: 'approved', providerPaymentId: payment.id }
+      : { kind: 'declined', declineCode: payment.declineCode ?? 'declined' };
+  }
+
+  async refund(
+    providerPaymentId: string,
+    idempotencyKey: string,
+    traceparent: string | null,
+  ): Promise<string> {
+    const response = await this.post(
+      `/v1/payments/${encodeURIComponent(providerPaymentId)}/refunds`,
+      idempotencyKey,
+      traceparent,
+      {},
+    );
+    if (!response.ok) throw await rejected(response, 'refund');
+    return ((await response.json()) as ProviderRefund).id;
+  }
+
+  private async post(
+    path: string,
+    idempotencyKey: string,
+    traceparent: string | null,
+    body: object,
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+          ...(traceparent === null ? {} : { traceparent }),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ProviderUnavailableError(
+        `provider unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (response.status >= 500) {
+      await response.body?.cancel();
+      throw new ProviderUnavailableError(`provider answered ${response.status}`);
+    }
+    return response;
+  }
+}
+
+/** A 4xx other than a decline means our request was wrong: retrying it cannot help. */
+async function rejected(response: Response, operation: string): Promise<TerminalError> {
+  const body = await response.text();
+  return new TerminalError(
+    'PROVIDER.REJECTED',
+    `provider rejected the ${operation} with ${response.status}: ${body.slice(0, 300)}`,
+  );
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { OrderLine, PaymentFailureReason } from '@order-saga/contracts';
+import { queryRows, type SqlExecutor } from '@order-saga/messaging';
+import type { Payment, PaymentStatus } from '../domain/payment';
+
+interface PaymentRow {
+  id: string;
+  order_id: string;
+  amount: string;
+  currency: string;
+  payment_method: string;
+  status: PaymentStatus;
+  provider_payment_id: string | null;
+  attempts: number;
+  items: OrderLine[];
+}
+
+const toPayment = (row: PaymentRow): Payment => ({
+  id: row.id,
+  orderId: row.order_id,
+  amount: Number(row.amount),
+  currency: row.currency,
+  paymentMethod: row.payment_method,
+  status: row.status,
+  providerPaymentId: row.provider_payment_id,
+  attempts: row.attempts,
+  items: row.items,
+});
+
+export class PaymentRepository {
+  /** Inserts the PENDING payment for an order unless one exists; reports which happened. */
+  async createPending(
+    tx: SqlExecutor,
+    order: {
+      orderId: string;
+      amount: number;
+      currency: string;
+      paymentMethod: string;
+      items: readonly OrderLine[];
+    },
+  ): Promise<{ payment: Payment; created: boolean }> {
+    const inserted = await queryRows<PaymentRow>(
+      tx,
+      `INSERT INTO payments (id, order_id, amount, currency, payment_method, items, status)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, 'PENDING')
+       ON CONFLICT (order_id) DO NOTHING RETURNING *`,
+      [
+        randomUUID(),
+        order.orderId,
+        order.amount,
+        order.currency,
+        order.paymentMethod,
+        JSON.stringify(order.items),
+      ],
+    );
+    const created = inserted[0];
+    if (created !== undefined) return { payment: toPayment(created), created: true };
+    const existing = await this.findByOrder(tx, order.orderId);
+    if (existing === undefined) throw new Error(`payment for order ${order.orderId} vanished`);
+    return { payment: existing, created: false };
+  }
+
+  async findByOrder(db: SqlExecutor, orderId: string, lock = false): Promise<Payment | undefined> {
+    const [row] = await queryRows<PaymentRow>(
+      db,
+      `SELECT * FROM payments WHERE order_id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [orderId],
+    );
+    return row === undefined ? undefined : toPayment(row);
+  }
+
+  async recordAttempt(
+    db: SqlExecutor,
+    paymentId: string,
+    operation: 'authorize' | 'refund',
+    outcome: string,
+    durationMs: number,
+  ): Promise<number> {
+    const column = operation === 'authorize' ? 'attempts' : 'refund_attempts';
+    const [row] = await queryRows<{ attempts: number }>(
+      db,
+      `WITH a AS (
+         INSERT INTO payment_attempts (payment_id, operation, outcome, duration_ms) VALUES ($1, $2, $3, $4)
+       )
+       UPDATE payments SET ${column} = ${column} + 1 WHERE id = $1 RETURNING ${column} AS attempts`,
+      [paymentId, operation, outcome, Math.round(durationMs)],
+    );
+    return row?.attempts ?? 0;
+  }
+
+  async confirm(tx: SqlExecutor, paymentId: string, providerPaymentId: string): Promise<void> {
+    await tx.query(
+      `UPDATE payments SET status = 'CONFIRMED', provider_payment_id = $2, updated_at = now() WHERE id = $1`,
+      [paymentId, providerPaymentId],
+    );
+  }
+
+  async fail(tx: SqlExecutor, paymentId: string, reason: PaymentFailureReason): Promise<void> {
+    await tx.query(
+      `UPDATE payments SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1`,
+      [paymentId, reason],
+    );
+  }
+
+  async markRefunded(
+    tx: SqlExecutor,
+    paymentId: string,
+    providerRefundId: string,
+  ): Promise<{ refundAttempts: number }> {
+    const [row] = await queryRows<{ refund_attempts: number }>(
+      tx,
+      `UPDATE payments SET status = 'REFUNDED', provider_refund_id = $2, updated_at = now()
+       WHERE id = $1 RETURNING refund_attempts`,
+      [paymentId, providerRefundId],
+    );
+    return { refundAttempts: row?.refund_attempts ?? 1 };
+  }
+}
