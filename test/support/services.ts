@@ -1,0 +1,241 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { ALL_TOPICS } from '../../packages/contracts/src/topics.ts';
+import { resolveStackEndpoints } from '../../scripts/stack/endpoints.ts';
+import { ensureTopics } from '../../scripts/stack/kafka-topics.ts';
+import { waitFor } from './wait.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export type ServiceName =
+  'orders-service' | 'payments-adapter' | 'fulfillment-service' | 'payment-provider-sim';
+
+export interface RunningService {
+  readonly name: ServiceName;
+  readonly url: string;
+  readonly port: number;
+  process: ChildProcess;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logFile: string;
+}
+
+export interface SagaSystem {
+  readonly runId: string;
+  readonly topicPrefix: string;
+  readonly brokers: string[];
+  readonly databases: Record<'orders' | 'payments' | 'fulfillment', string>;
+  readonly services: Record<ServiceName, RunningService>;
+  readonly ordersUrl: string;
+  readonly fulfillmentUrl: string;
+  readonly providerUrl: string;
+  /** SIGKILLs a service (a crash, no graceful shutdown) and starts it again on the same port. */
+  crashAndRestart(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A fresh database per suite run: suites never share rows, and nothing is cleaned by hand. */
+async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new Client({ connectionString: withDatabase(adminUrl, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return withDatabase(adminUrl, name);
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new Client({ connectionString: withDatabase(adminUrl, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'saga-test-cleanup',
+    brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function launch(service: Omit<RunningService, 'process'>): ChildProcess {
+  const log = createWriteStream(service.logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [join(ROOT, 'services', service.name, 'dist/main.js')], {
+    env: service.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+async function waitReady(service: RunningService): Promise<void> {
+  await waitFor(
+    `${service.name} to be ready (log: ${service.logFile})`,
+    async () => {
+      if (service.process.exitCode !== null) {
+        throw new Error(
+          `${service.name} exited with ${service.process.exitCode}; see ${service.logFile}`,
+        );
+      }
+      const response = await fetch(`${service.url}/health/ready`);
+      return response.ok ? true : undefined;
+    },
+    60_000,
+    100,
+  );
+}
+
+async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface StartOptions {
+  /** Extra environment per service, e.g. a shorter saga deadline. */
+  readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
+  readonly partitions?: number;
+}
+
+/**
+ * Starts the four choreography services as separate processes (from their compiled dist/),
+ * against the native stack, with their own databases and a random topic prefix.
+ */
+export async function startSagaSystem(
+  suite: string,
+  options: StartOptions = {},
+): Promise<SagaSystem> {
+  const endpoints = resolveStackEndpoints(process.env);
+  const runId = `${suite}_${randomBytes(4).toString('hex')}`;
+  const topicPrefix = `t-${runId}.`;
+  const brokers = endpoints.kafka.brokers;
+  const logDir = join(ROOT, '.stack', 'test-logs', runId);
+  mkdirSync(logDir, { recursive: true });
+
+  await ensureTopics(
+    brokers,
+    ALL_TOPICS.map((topic) => `${topicPrefix}${topic}`),
+    options.partitions ?? 6,
+  );
+  const adminUrl = endpoints.postgres.urls.orders;
+  const dbNames = {
+    orders: `orders_${runId}`,
+    payments: `payments_${runId}`,
+    fulfillment: `fulfillment_${runId}`,
+  };
+  const databases = {
+    orders: await createDatabase(adminUrl, dbNames.orders),
+    payments: await createDatabase(adminUrl, dbNames.payments),
+    fulfillment: await createDatabase(adminUrl, dbNames.fulfillment),
+  };
+
+  const names: ServiceName[] = [
+    'payment-provider-sim',
+    'orders-service',
+    'payments-adapter',
+    'fulfillment-service',
+  ];
+  const ports = Object.fromEntries(
+    await Promise.all(names.map(async (name) => [name, await freePort()])),
+  ) as Record<ServiceName, number>;
+  const url = (name: ServiceName): string => `http://127.0.0.1:${ports[name]}`;
+  const common = {
+    PATH: process.env['PATH'] ?? '',
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    LOG_LEVEL: process.env['SERVICE_LOG_LEVEL'] ?? 'info',
+    TRACING: 'off',
+  };
+  const envOf: Record<ServiceName, NodeJS.ProcessEnv> = {
+    'payment-provider-sim': { ...common },
+    'orders-service': { ...common, DATABASE_URL: databases.orders },
+    'payments-adapter': {
+      ...common,
+      DATABASE_URL: databases.payments,
+      PAYMENT_PROVIDER_URL: url('payment-provider-sim'),
+      REDIS_URL: endpoints.redis.url,
+    },
+    'fulfillment-service': { ...common, DATABASE_URL: databases.fulfillment },
+  };
+
+  const services = {} as Record<ServiceName, RunningService>;
+  for (const name of names) {
+    const spec = {
+      name,
+      port: ports[name],
+      url: url(name),
+      env: { ...envOf[name], ...options.env?.[name], PORT: String(ports[name]) },
+      logFile: join(logDir, `${name}.log`),
+    };
+    services[name] = { ...spec, process: launch(spec) };
+  }
+  try {
+    await Promise.all(names.map((name) => waitReady(services[name])));
+  } catch (error) {
+    await Promise.all(names.map((name) => terminate(services[name].process, 'SIGKILL')));
+    throw error;
+  }
+
+  return {
+    runId,
+    topicPrefix,
+    brokers,
+    databases,
+    services,
+    ordersUrl: url('orders-service'),
+    fulfillmentUrl: url('fulfillment-service'),
+    providerUrl: url('payment-provider-sim'),
+    async crashAndRestart(name) {
+      const service = services[name];
+      await terminate(service.process, 'SIGKILL');
+      service.process = launch(service);
+      await waitReady(service);
+    },
+    async stop() {
+      await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
+      if (process.env['KEEP_TEST_STATE'] !== '1') {
+        for (const name of Object.values(dbNames)) await dropDatabase(adminUrl, name);
+        await deleteTopics(brokers, topicPrefix);
+      }
+    },
+  };
+}
