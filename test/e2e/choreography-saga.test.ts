@@ -9,7 +9,7 @@ import {
   waitForTerminal,
   type OrderView,
 } from '../support/orders-api.ts';
-import { startSagaSystem, type SagaSystem } from '../support/services.ts';
+import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 interface ProviderRecords {

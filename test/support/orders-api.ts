@@ -1,4 +1,4 @@
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../scripts/system/wait.ts';
 
 export interface HttpResult<T = unknown> {
   readonly status: number;

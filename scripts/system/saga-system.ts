@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { ALL_TOPICS } from '../../packages/contracts/src/topics.ts';
-import { resolveStackEndpoints } from '../../scripts/stack/endpoints.ts';
-import { ensureTopics } from '../../scripts/stack/kafka-topics.ts';
+import { resolveStackEndpoints } from '../stack/endpoints.ts';
+import { ensureTopics } from '../stack/kafka-topics.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -131,6 +131,13 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<v
 }
 
 export interface StartOptions {
+  /**
+   * `per-run` (tests): fresh databases and a random topic prefix, dropped by stop().
+   * `shared` (demo, benchmark): the stack's own databases and unprefixed topics, kept by stop().
+   */
+  readonly isolation?: 'per-run' | 'shared';
+  /** Fixed ports per service; free ports are picked for the others. */
+  readonly ports?: Partial<Record<ServiceName, number>>;
   /** Extra environment per service, e.g. a shorter saga deadline. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
   readonly partitions?: number;
@@ -138,7 +145,7 @@ export interface StartOptions {
 
 /**
  * Starts the four choreography services as separate processes (from their compiled dist/),
- * against the native stack, with their own databases and a random topic prefix.
+ * against the native stack: by default with their own databases and a random topic prefix.
  */
 export async function startSagaSystem(
   suite: string,
@@ -146,7 +153,8 @@ export async function startSagaSystem(
 ): Promise<SagaSystem> {
   const endpoints = resolveStackEndpoints(process.env);
   const runId = `${suite}_${randomBytes(4).toString('hex')}`;
-  const topicPrefix = `t-${runId}.`;
+  const isolated = (options.isolation ?? 'per-run') === 'per-run';
+  const topicPrefix = isolated ? `t-${runId}.` : '';
   const brokers = endpoints.kafka.brokers;
   const logDir = join(ROOT, '.stack', 'test-logs', runId);
   mkdirSync(logDir, { recursive: true });
@@ -162,11 +170,17 @@ export async function startSagaSystem(
     payments: `payments_${runId}`,
     fulfillment: `fulfillment_${runId}`,
   };
-  const databases = {
-    orders: await createDatabase(adminUrl, dbNames.orders),
-    payments: await createDatabase(adminUrl, dbNames.payments),
-    fulfillment: await createDatabase(adminUrl, dbNames.fulfillment),
-  };
+  const databases = isolated
+    ? {
+        orders: await createDatabase(adminUrl, dbNames.orders),
+        payments: await createDatabase(adminUrl, dbNames.payments),
+        fulfillment: await createDatabase(adminUrl, dbNames.fulfillment),
+      }
+    : {
+        orders: endpoints.postgres.urls.orders,
+        payments: endpoints.postgres.urls.payments,
+        fulfillment: endpoints.postgres.urls.fulfillment,
+      };
 
   const names: ServiceName[] = [
     'payment-provider-sim',
@@ -175,7 +189,9 @@ export async function startSagaSystem(
     'fulfillment-service',
   ];
   const ports = Object.fromEntries(
-    await Promise.all(names.map(async (name) => [name, await freePort()])),
+    await Promise.all(
+      names.map(async (name) => [name, options.ports?.[name] ?? (await freePort())]),
+    ),
   ) as Record<ServiceName, number>;
   const url = (name: ServiceName): string => `http://127.0.0.1:${ports[name]}`;
   const common = {
@@ -232,7 +248,7 @@ export async function startSagaSystem(
     },
     async stop() {
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
-      if (process.env['KEEP_TEST_STATE'] !== '1') {
+      if (isolated && process.env['KEEP_TEST_STATE'] !== '1') {
         for (const name of Object.values(dbNames)) await dropDatabase(adminUrl, name);
         await deleteTopics(brokers, topicPrefix);
       }
