@@ -29,6 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# kafkajs 2.2.4 trips Node 24's TimeoutNegativeWarning on every connection (tulios/kafkajs#1751,
+# harmless: Node clamps the delay to 1 ms); scripts load dependency-free contract sources as ESM.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning --disable-warning=MODULE_TYPELESS_PACKAGE_JSON"
 mkdir -p .stack
 report=.stack/vitest-report.json
 status=0

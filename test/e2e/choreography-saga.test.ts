@@ -8,7 +8,7 @@ import {
   setStock,
   waitForTerminal,
   type OrderView,
-} from '../support/orders-api.ts';
+} from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { readTopics } from '../support/topic-reader.ts';
 

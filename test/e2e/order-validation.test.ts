@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../packages/contracts/src/index.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
-import { http, orderBody } from '../support/orders-api.ts';
+import { http, orderBody } from '../../scripts/system/orders-api.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 interface Problem {

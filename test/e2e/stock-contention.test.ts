@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
-import { http, orderBody, postOrder, setStock, waitForTerminal } from '../support/orders-api.ts';
+import {
+  http,
+  orderBody,
+  postOrder,
+  setStock,
+  waitForTerminal,
+} from '../../scripts/system/orders-api.ts';
 
 const ORDERS = 200;
 const STOCK = 50;

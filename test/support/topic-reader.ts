@@ -58,7 +58,7 @@ export async function readTopics(
             partition,
             offset: message.offset,
             key: message.key?.toString() ?? '',
-            value: JSON.parse(message.value?.toString() ?? 'null'),
+            value: parseValue(message.value),
             headers,
           });
           if (BigInt(message.offset) + 1n >= end) remaining.delete(key);
@@ -74,4 +74,14 @@ export async function readTopics(
     await consumer.disconnect();
   }
   return messages;
+}
+
+/** Values are JSON, except on dead-letter topics, which keep whatever could not be parsed. */
+function parseValue(value: Buffer | null): unknown {
+  const text = value?.toString() ?? '';
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

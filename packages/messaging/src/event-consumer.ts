@@ -34,6 +34,8 @@ export interface EventConsumerOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Longest time the broker holds a fetch open waiting for data (latency vs. idle traffic). */
   readonly maxWaitTimeMs?: number;
+  /** How long the group waits for a silent member before reassigning its partitions. */
+  readonly sessionTimeoutMs?: number;
 }
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
@@ -61,6 +63,11 @@ export class EventConsumer {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+      // A member that dies without leaving (SIGKILL, OOM, node loss) holds its partitions until
+      // the session times out; kafkajs's 30 s default stalled every order on them for that long.
+      // 10 s stays well above one handler step (provider timeout 2 s, heartbeats between retries).
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
       retry: { retries: 10 },
     });
   }

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnvelope, encodeEnvelope, type Envelope } from '@order-saga/contracts';
+import {
+  EventConsumer,
+  INBOX_DDL,
+  KafkaPublisher,
+  TerminalError,
+  claimInboxMessage,
+  queryRows,
+} from '@order-saga/messaging';
+import { waitFor } from '../../scripts/system/wait.ts';
+import { readTopics } from '../support/topic-reader.ts';
+import { brokers, scratch, type Scratch } from './support/scratch.ts';
+
+let s: Scratch;
+let publisher: KafkaPublisher;
+
+beforeAll(async () => {
+  s = await scratch('consumer', ['orders.events', 'orders.events.dlt']);
+  await s.db.query(INBOX_DDL);
+  await s.db.query('CREATE TABLE effects (message_id uuid NOT NULL, tag text NOT NULL)');
+  publisher = new KafkaPublisher(s.kafka);
+  await publisher.connect();
+});
+
+afterAll(async () => {
+  await publisher?.disconnect();
+  await s?.dispose();
+});
+
+const orderId = randomUUID(); // one key: every message lands on one partition, in order
+
+function message(tag: string): Envelope {
+  return createEnvelope(
+    'OrderFulfilled',
+    orderId,
+    { orderId },
+    {
+      source: 'consumer-test',
+      correlationId: tag,
+      causationId: null,
+      traceparent: null,
+    },
+  );
+}
+
+function record(envelope: Envelope, value?: string) {
+  const encoded = encodeEnvelope(envelope);
+  return {
+    topic: s.topic('orders.events'),
+    key: encoded.key,
+    value: value ?? encoded.value,
+    headers: encoded.headers,
+  };
+}
+
+describe('event consumer', () => {
+  it('applies each message once, retries transient failures, dead-letters poison and terminal ones without blocking', async () => {
+    const first = message('first');
+    const poison = message('poison');
+    const terminal = message('terminal');
+    const flaky = message('flaky');
+    const last = message('last');
+    await publisher.publish([
+      record(first),
+      record(poison, '{not json'),
+      record(terminal),
+      record(flaky),
+      record(first), // a redelivery of the first message
+      record(last),
+    ]);
+
+    const flakyFailures = { left: 2 };
+    const consumer = new EventConsumer(s.kafka, {
+      groupId: `${s.prefix}group`,
+      topics: [s.topic('orders.events')],
+      publisher,
+      logger: s.logger,
+      metrics: s.metrics,
+      backoff: { baseMs: 10, maxMs: 50 },
+      maxAttempts: 4,
+      handler: async (envelope) => {
+        if (envelope.correlationId === 'terminal')
+          throw new TerminalError('TEST.REFUSED', 'refused on purpose');
+        if (envelope.correlationId === 'flaky' && flakyFailures.left-- > 0)
+          throw new Error('transient');
+        await s.db.transaction(async (tx) => {
+          if (!(await claimInboxMessage(tx, 'test', envelope))) return;
+          await tx.query('INSERT INTO effects (message_id, tag) VALUES ($1, $2)', [
+            envelope.id,
+            envelope.correlationId,
+          ]);
+        });
+      },
+    });
+    await consumer.start();
+    const effects = await waitFor('the last message to take effect', async () => {
+      const rows = await queryRows<{ tag: string }>(s.db, 'SELECT tag FROM effects ORDER BY tag');
+      return rows.some((row) => row.tag === 'last') ? rows.map((row) => row.tag) : undefined;
+    });
+    await consumer.stop();
+
+    expect(effects).toEqual(['first', 'flaky', 'last']);
+    const dead = await readTopics(brokers, [s.topic('orders.events.dlt')]);
+    expect(dead.map((m) => m.headers['dlt-error-code']).sort()).toEqual([
+      'ENVELOPE.INVALID_JSON',
+      'TEST.REFUSED',
+    ]);
+    for (const letter of dead) {
+      expect(letter.key).toBe(orderId);
+      expect(letter.headers['dlt-original-topic']).toBe(s.topic('orders.events'));
+      expect(letter.headers['dlt-original-offset']).toMatch(/^\d+$/);
+      expect(letter.headers['dlt-consumer-group']).toBe(`${s.prefix}group`);
+      expect(letter.headers['ce_id']).toBeDefined();
+    }
+    expect(dead.find((m) => m.headers['dlt-error-code'] === 'TEST.REFUSED')?.headers['ce_id']).toBe(
+      terminal.id,
+    );
+    expect(
+      dead.find((m) => m.headers['dlt-error-code'] === 'ENVELOPE.INVALID_JSON')?.headers['ce_id'],
+    ).toBe(poison.id);
+  });
+
+  it('resumes after the committed offset when the group restarts: nothing handled twice', async () => {
+    const seen: string[] = [];
+    const start = async (): Promise<EventConsumer> => {
+      const consumer = new EventConsumer(s.kafka, {
+        groupId: `${s.prefix}group`,
+        topics: [s.topic('orders.events')],
+        publisher,
+        logger: s.logger,
+        metrics: s.metrics,
+        handler: (envelope) => {
+          seen.push(envelope.correlationId);
+          return Promise.resolve();
+        },
+      });
+      await consumer.start();
+      return consumer;
+    };
+    const again = await start();
+    await publisher.publish([record(message('after-restart'))]);
+    await waitFor('the new message', () => (seen.includes('after-restart') ? true : undefined));
+    await again.stop();
+    expect(seen).toEqual(['after-restart']);
+  });
+});
