@@ -141,6 +141,8 @@ export interface StartOptions {
   /** Extra environment per service, e.g. a shorter saga deadline. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
   readonly partitions?: number;
+  /** Where each service's log goes (`<dir>/<service>.log`, appended); default .stack/test-logs/<runId>. */
+  readonly logDir?: string;
 }
 
 /**
@@ -156,7 +158,7 @@ export async function startSagaSystem(
   const isolated = (options.isolation ?? 'per-run') === 'per-run';
   const topicPrefix = isolated ? `t-${runId}.` : '';
   const brokers = endpoints.kafka.brokers;
-  const logDir = join(ROOT, '.stack', 'test-logs', runId);
+  const logDir = options.logDir ?? join(ROOT, '.stack', 'test-logs', runId);
   mkdirSync(logDir, { recursive: true });
 
   await ensureTopics(
