@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope, encodeEnvelope, type Envelope } from '@order-saga/contracts';
 import {
+  ConsumerLagReporter,
   EventConsumer,
   INBOX_DDL,
   KafkaPublisher,
@@ -144,5 +145,26 @@ describe('event consumer', () => {
     await waitFor('the new message', () => (seen.includes('after-restart') ? true : undefined));
     await again.stop();
     expect(seen).toEqual(['after-restart']);
+  });
+
+  it('reports consumer lag per partition from the committed offsets', async () => {
+    const reporter = new ConsumerLagReporter(
+      s.kafka,
+      `${s.prefix}group`,
+      [s.topic('orders.events')],
+      s.metrics,
+      s.logger,
+    );
+    const lagOf = async (): Promise<number> => {
+      await reporter.report();
+      const metric = await s.metrics.consumerLag.get();
+      return metric.values
+        .filter((v) => v.labels.topic === s.topic('orders.events'))
+        .reduce((sum, v) => sum + v.value, 0);
+    };
+    expect(await lagOf()).toBe(0);
+    await publisher.publish([record(message('unread-1')), record(message('unread-2'))]);
+    expect(await lagOf()).toBe(2);
+    await reporter.stop();
   });
 });

@@ -5,7 +5,7 @@ import {
   deadLetterTopic,
   type AnyEnvelope,
 } from '@order-saga/contracts';
-import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { parseTraceparent, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { TerminalError, errorCode, errorMessage } from './errors';
 import type { KafkaPublisher } from './publisher';
@@ -126,9 +126,12 @@ export class EventConsumer {
     }
     const { envelope } = decoded;
     const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const trace = parseTraceparent(envelope.traceparent);
     const log = this.options.logger.child({
       orderId: envelope.subject,
       correlationId: envelope.correlationId,
+      traceId: trace?.traceId,
+      spanId: trace?.spanId,
       messageId: envelope.id,
       messageType: envelope.type,
     });

@@ -1,5 +1,6 @@
 export * from './backoff';
 export * from './causation';
+export * from './consumer-lag';
 export * from './errors';
 export * from './event-consumer';
 export * from './inbox';

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
+  ConsumerLagReporter,
   EventConsumer,
   KafkaPublisher,
   KafkaReadiness,
@@ -34,6 +35,7 @@ export class MessagingRuntime {
   readonly relay: OutboxRelay;
   readonly readiness: KafkaReadiness;
   private readonly consumer: EventConsumer | undefined;
+  private readonly lag: ConsumerLagReporter | undefined;
 
   constructor(options: MessagingRuntimeOptions) {
     this.publisher = new KafkaPublisher(options.kafka);
@@ -54,15 +56,27 @@ export class MessagingRuntime {
             logger: options.logger.child({ component: 'consumer' }),
             metrics: options.metrics,
           });
+    this.lag =
+      options.consumer === undefined
+        ? undefined
+        : new ConsumerLagReporter(
+            options.kafka,
+            options.consumer.groupId,
+            options.consumer.topics,
+            options.metrics,
+            options.logger,
+          );
   }
 
   async start(): Promise<void> {
     await this.publisher.connect();
     await this.relay.start();
     await this.consumer?.start();
+    this.lag?.start();
   }
 
   async stop(): Promise<void> {
+    await this.lag?.stop();
     await this.consumer?.stop();
     await this.relay.stop();
     await this.publisher.disconnect();
