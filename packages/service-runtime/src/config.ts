@@ -35,6 +35,8 @@ export const baseConfigShape = {
   PORT: z.coerce.number().int().min(1).max(65_535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACING: z.enum(['self', 'injected', 'off']).default('self'),
+  /** Largest request body accepted (bytes); an order has at most 100 lines, far below this. */
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
 };
 
 export const kafkaConfigShape = {
@@ -45,9 +47,18 @@ export const kafkaConfigShape = {
     .regex(/^[A-Za-z0-9._-]*$/, 'may contain letters, digits, ".", "_" and "-"')
     .default(''),
   SAGA_MODE: z.enum(['choreography', 'orchestration']).default('choreography'),
+  /** Partitions a consumer processes in parallel (messages within one are always sequential). */
+  KAFKA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
 };
 
 export const databaseConfigShape = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 };
+
+export const BaseConfig = z.object(baseConfigShape);
+export const KafkaConfig = z.object(kafkaConfigShape);
+export const DatabaseConfig = z.object(databaseConfigShape);
+export type BaseConfig = z.infer<typeof BaseConfig>;
+export type KafkaConfig = z.infer<typeof KafkaConfig>;
+export type DatabaseConfig = z.infer<typeof DatabaseConfig>;

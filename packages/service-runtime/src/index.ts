@@ -7,4 +7,5 @@ export * from './problem-mapping';
 export * from './process-warnings';
 export * from './request-context';
 export * from './run-service';
+export * from './saga-service';
 export * from './shell-module';

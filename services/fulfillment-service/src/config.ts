@@ -10,7 +10,6 @@ const FulfillmentConfig = z.object({
   ...baseConfigShape,
   ...kafkaConfigShape,
   ...databaseConfigShape,
-  KAFKA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
 });
 
 export type FulfillmentConfig = z.infer<typeof FulfillmentConfig>;

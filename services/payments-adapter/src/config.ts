@@ -13,7 +13,6 @@ const PaymentsConfig = z.object({
   PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** Per-call timeout to the provider (milliseconds); a timed-out call is retried. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
-  KAFKA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
 });
 
 export type PaymentsConfig = z.infer<typeof PaymentsConfig>;

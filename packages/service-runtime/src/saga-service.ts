@@ -1,0 +1,100 @@
+import type { Provider, Type } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import { topicName, type SagaTopic } from '@order-saga/contracts';
+import { createKafka, type EnvelopeHandler } from '@order-saga/messaging';
+import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
+import { MessagingRuntime, OutboxWriter } from '@order-saga/outbox';
+import type { BaseConfig, DatabaseConfig, KafkaConfig } from './config';
+import { openDatabase } from './data-source';
+import { createHttpApp } from './http-app';
+import { routeProcessWarnings } from './process-warnings';
+import { shellModule } from './shell-module';
+
+/** What a saga service's composition root gets to build its use cases from. */
+export interface SagaServiceContext {
+  readonly db: DataSource;
+  readonly outbox: OutboxWriter;
+  readonly logger: Logger;
+  readonly metrics: SagaMetrics;
+}
+
+export interface SagaServiceParts {
+  /** The service's consumer: its inbox name doubles as the Kafka group id. */
+  readonly consumer?: {
+    readonly name: string;
+    readonly topics: readonly SagaTopic[];
+    readonly handler: EnvelopeHandler;
+  };
+  readonly controllers?: Type<unknown>[];
+  readonly providers?: Provider[];
+}
+
+export interface SagaServiceDefinition {
+  readonly name: string;
+  readonly config: BaseConfig & KafkaConfig & DatabaseConfig;
+  readonly migrations: NonNullable<DataSourceOptions['migrations']>;
+  readonly build: (context: SagaServiceContext) => SagaServiceParts;
+}
+
+/**
+ * Boots a service that owns a database and takes part in the saga: logger and metrics, database
+ * with migrations, outbox writer and relay, consumer, HTTP app with health and metrics, and the
+ * shutdown order (consumer and relay first, then the pool). The service supplies its use cases.
+ */
+export async function startSagaService(
+  definition: SagaServiceDefinition,
+): Promise<{ app: INestApplication; port: number; logger: Logger }> {
+  const { name, config } = definition;
+  const logger = createLogger(name, config.LOG_LEVEL);
+  routeProcessWarnings(logger);
+  const metrics = new SagaMetrics(name);
+  const db = await openDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    entities: [],
+    migrations: definition.migrations,
+    logger,
+  });
+  const outbox = new OutboxWriter(config.KAFKA_TOPIC_PREFIX);
+  const parts = definition.build({ db, outbox, logger, metrics });
+  const messaging = new MessagingRuntime({
+    kafka: createKafka({ clientId: name, brokers: config.KAFKA_BROKERS, logger }),
+    db,
+    databaseUrl: config.DATABASE_URL,
+    logger,
+    metrics,
+    ...(parts.consumer === undefined
+      ? {}
+      : {
+          consumer: {
+            groupId: `${config.KAFKA_TOPIC_PREFIX}${parts.consumer.name}`,
+            topics: parts.consumer.topics.map((topic) =>
+              topicName(topic, config.KAFKA_TOPIC_PREFIX),
+            ),
+            handler: parts.consumer.handler,
+            partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
+          },
+        }),
+  });
+  const app = await createHttpApp({
+    module: shellModule({
+      controllers: parts.controllers ?? [],
+      providers: parts.providers ?? [],
+      shutdown: async () => {
+        await messaging.stop();
+        await db.destroy();
+        logger.info('service.stopped');
+      },
+    }),
+    logger,
+    metrics,
+    bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+    readiness: () => [
+      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
+      messaging.readiness,
+    ],
+  });
+  await messaging.start();
+  return { app, port: config.PORT, logger };
+}
