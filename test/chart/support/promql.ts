@@ -1,0 +1,80 @@
+// PromQL checks with the Prometheus project's own grammar (@prometheus-io/lezer-promql, the
+// parser behind the Prometheus UI): syntax errors, and which metrics and labels a query uses.
+import { parser } from '@prometheus-io/lezer-promql';
+
+export interface QueryFacts {
+  /** Positions of syntax errors (empty when the query parses). */
+  errors: number[];
+  metrics: string[];
+  /** Label names used in matchers and in by/without/on/ignoring clauses. */
+  labels: string[];
+  matchers: { label: string; value: string }[];
+}
+
+export function analyze(query: string): QueryFacts {
+  const facts: QueryFacts = { errors: [], metrics: [], labels: [], matchers: [] };
+  const cursor = parser.parse(query).cursor();
+  do {
+    const text = query.slice(cursor.from, cursor.to);
+    if (cursor.type.isError) facts.errors.push(cursor.from);
+    else if (cursor.name === 'Identifier' && cursor.node.parent?.name === 'VectorSelector')
+      facts.metrics.push(text);
+    else if (cursor.name === 'LabelName') facts.labels.push(text);
+    else if (cursor.name === 'UnquotedLabelMatcher') {
+      const match = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(.*)"$/s.exec(text);
+      if (match?.[1] && match[3] !== undefined)
+        facts.matchers.push({ label: match[1], value: match[3] });
+    }
+  } while (cursor.next());
+  return facts;
+}
+
+/** Grafana macros and template variables replaced by plain PromQL. */
+export function fromGrafana(query: string): string {
+  return query
+    .replaceAll('$__rate_interval', '5m')
+    .replaceAll('$__interval', '1m')
+    .replaceAll('$__range', '1h')
+    .replaceAll(/\$\{?[a-zA-Z_]+\}?/g, 'placeholder');
+}
+
+/**
+ * The metrics the services expose, read from the one place that defines them
+ * (packages/observability/src/metrics.ts, SagaMetrics: the DESIGN.md catalogue plus the Node.js
+ * default metrics), so dashboards and alerts cannot drift from the code. Every series also
+ * carries the registry's default label `service`. Histograms expand to _bucket/_sum/_count.
+ */
+export async function loadMetrics(): Promise<
+  Record<string, { labels: string[]; histogram: boolean }>
+> {
+  const { SagaMetrics } = await import('../../../packages/observability/src/metrics.ts');
+  const { registry } = new SagaMetrics('contract');
+  const metrics: Record<string, { labels: string[]; histogram: boolean }> = {};
+  for (const metric of await registry.getMetricsAsJSON()) {
+    const labelNames =
+      (registry.getSingleMetric(metric.name) as unknown as { labelNames?: string[] }).labelNames ??
+      [];
+    metrics[metric.name] = {
+      labels: [...labelNames],
+      histogram: String(metric.type) === 'histogram',
+    };
+  }
+  // Prometheus' own per-target series.
+  metrics.up = { labels: [], histogram: false };
+  return metrics;
+}
+
+/** Labels every scraped series carries: the target labels (see files/prometheus/README.md). */
+export const TARGET_LABELS = ['service', 'system', 'instance', 'job', 'namespace', 'pod'];
+
+export const OUTCOMES = ['fulfilled', 'cancelled', 'compensation_failed'];
+
+/** Exposed series name -> metric name, or undefined if no service exposes it. */
+export function contractMetric(
+  metrics: Record<string, { histogram: boolean }>,
+  series: string,
+): string | undefined {
+  if (metrics[series]) return series;
+  const base = series.replace(/_(bucket|sum|count)$/, '');
+  return metrics[base]?.histogram ? base : undefined;
+}
