@@ -11,6 +11,7 @@ ensure_install
 echo "==> node $(node --version)"
 echo "==> type-check and build (tsc -b)"
 npx tsc -b
+npx tsc -p tsconfig.test.json
 echo "==> lint and format check"
 npx eslint . --max-warnings 0
 npx prettier --check . --log-level warn
