@@ -15,8 +15,11 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export type ServiceName =
   'orders-service' | 'payments-adapter' | 'fulfillment-service' | 'payment-provider-sim';
 
+/** Every process the launcher can run: the participants, and the orchestrator in its mode. */
+export type ProcessName = ServiceName | 'saga-orchestrator';
+
 export interface RunningService {
-  readonly name: ServiceName;
+  readonly name: ProcessName;
   readonly url: string;
   readonly port: number;
   process: ChildProcess;
@@ -30,11 +33,14 @@ export interface SagaSystem {
   readonly brokers: string[];
   readonly databases: Record<'orders' | 'payments' | 'fulfillment', string>;
   readonly services: Record<ServiceName, RunningService>;
+  /** Running only in orchestration mode. */
+  readonly orchestrator: RunningService | undefined;
+  readonly mode: 'choreography' | 'orchestration';
   readonly ordersUrl: string;
   readonly fulfillmentUrl: string;
   readonly providerUrl: string;
   /** SIGKILLs a service (a crash, no graceful shutdown) and starts it again on the same port. */
-  crashAndRestart(name: ServiceName): Promise<void>;
+  crashAndRestart(name: ProcessName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -105,20 +111,21 @@ function launch(service: Omit<RunningService, 'process'>): ChildProcess {
 }
 
 async function waitReady(service: RunningService): Promise<void> {
-  await waitFor(
+  const outcome = await waitFor(
     `${service.name} to be ready (log: ${service.logFile})`,
     async () => {
-      if (service.process.exitCode !== null) {
-        throw new Error(
-          `${service.name} exited with ${service.process.exitCode}; see ${service.logFile}`,
-        );
-      }
+      // Returned, not thrown: waitFor retries a probe that throws, so a dead service would be
+      // polled until the timeout. Killed by a signal (e.g. Ctrl-C reaching the whole process
+      // group), a process has a signalCode and no exitCode.
+      const { exitCode, signalCode } = service.process;
+      if (exitCode !== null || signalCode !== null) return `exited with ${exitCode ?? signalCode}`;
       const response = await fetch(`${service.url}/health/ready`);
-      return response.ok ? true : undefined;
+      return response.ok ? 'ready' : undefined;
     },
     60_000,
     100,
   );
+  if (outcome !== 'ready') throw new Error(`${service.name} ${outcome}; see ${service.logFile}`);
 }
 
 async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -131,17 +138,19 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<v
 }
 
 export interface StartOptions {
+  /** The saga mode of every service; orchestration also starts the saga-orchestrator. */
+  readonly mode?: 'choreography' | 'orchestration';
   /**
    * `per-run` (tests): fresh databases and a random topic prefix, dropped by stop().
    * `shared` (demo, benchmark): the stack's own databases and unprefixed topics, kept by stop().
    */
   readonly isolation?: 'per-run' | 'shared';
   /** Fixed ports per service; free ports are picked for the others. */
-  readonly ports?: Partial<Record<ServiceName, number>>;
+  readonly ports?: Partial<Record<ProcessName, number>>;
   /** Extra environment per service, e.g. a shorter saga deadline. */
-  readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
+  readonly env?: Partial<Record<ProcessName, Record<string, string>>>;
   readonly partitions?: number;
-  /** Where each service's log goes (`<dir>/<service>.log`, appended); default .stack/test-logs/<runId>. */
+  /** Each service logs to `<logDir>/<service>.log` (appended); default .stack/test-logs/<runId>. */
   readonly logDir?: string;
 }
 
@@ -167,43 +176,49 @@ export async function startSagaSystem(
     options.partitions ?? 6,
   );
   const adminUrl = endpoints.postgres.urls.orders;
+  const mode = options.mode ?? 'choreography';
   const dbNames = {
     orders: `orders_${runId}`,
     payments: `payments_${runId}`,
     fulfillment: `fulfillment_${runId}`,
+    saga: `saga_${runId}`,
   };
   const databases = isolated
     ? {
         orders: await createDatabase(adminUrl, dbNames.orders),
         payments: await createDatabase(adminUrl, dbNames.payments),
         fulfillment: await createDatabase(adminUrl, dbNames.fulfillment),
+        saga: await createDatabase(adminUrl, dbNames.saga),
       }
     : {
         orders: endpoints.postgres.urls.orders,
         payments: endpoints.postgres.urls.payments,
         fulfillment: endpoints.postgres.urls.fulfillment,
+        saga: endpoints.postgres.urls.saga,
       };
 
-  const names: ServiceName[] = [
+  const names: ProcessName[] = [
     'payment-provider-sim',
     'orders-service',
     'payments-adapter',
     'fulfillment-service',
+    ...(mode === 'orchestration' ? (['saga-orchestrator'] as const) : []),
   ];
   const ports = Object.fromEntries(
     await Promise.all(
       names.map(async (name) => [name, options.ports?.[name] ?? (await freePort())]),
     ),
-  ) as Record<ServiceName, number>;
-  const url = (name: ServiceName): string => `http://127.0.0.1:${ports[name]}`;
+  ) as Record<ProcessName, number>;
+  const url = (name: ProcessName): string => `http://127.0.0.1:${ports[name]}`;
   const common = {
     PATH: process.env['PATH'] ?? '',
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: topicPrefix,
     LOG_LEVEL: process.env['SERVICE_LOG_LEVEL'] ?? 'info',
     TRACING: 'off',
+    SAGA_MODE: mode,
   };
-  const envOf: Record<ServiceName, NodeJS.ProcessEnv> = {
+  const envOf: Record<ProcessName, NodeJS.ProcessEnv> = {
     'payment-provider-sim': { ...common },
     'orders-service': { ...common, DATABASE_URL: databases.orders },
     'payments-adapter': {
@@ -213,9 +228,10 @@ export async function startSagaSystem(
       REDIS_URL: endpoints.redis.url,
     },
     'fulfillment-service': { ...common, DATABASE_URL: databases.fulfillment },
+    'saga-orchestrator': { ...common, DATABASE_URL: databases.saga },
   };
 
-  const services = {} as Record<ServiceName, RunningService>;
+  const services = {} as Record<ProcessName, RunningService>;
   for (const name of names) {
     const spec = {
       name,
@@ -239,6 +255,8 @@ export async function startSagaSystem(
     brokers,
     databases,
     services,
+    orchestrator: services['saga-orchestrator'],
+    mode,
     ordersUrl: url('orders-service'),
     fulfillmentUrl: url('fulfillment-service'),
     providerUrl: url('payment-provider-sim'),

@@ -8,13 +8,6 @@ import { parse } from 'yaml';
 import { SAGA_TOPICS } from '../../packages/contracts/src/topics.ts';
 import { chartDir, render, repoRoot } from './support/helm.ts';
 
-/**
- * Chart services whose workspace has not landed yet: their Dockerfile and chart entry exist
- * ahead of the code. Remove a name once services/<name>/package.json exists (a test below fails
- * until then, so the list cannot go stale).
- */
-const PENDING_WORKSPACES = ['saga-orchestrator'];
-
 interface Instruction {
   keyword: string;
   args: string;
@@ -165,13 +158,6 @@ describe('service Dockerfiles', () => {
     it('builds its own workspace', () => {
       expect(args.SERVICE).toBe(service);
       const packageFile = join(repoRoot, 'services', service, 'package.json');
-      if (PENDING_WORKSPACES.includes(service)) {
-        expect(
-          existsSync(packageFile),
-          `services/${service}/package.json exists now: remove it from PENDING_WORKSPACES`,
-        ).toBe(false);
-        return;
-      }
       const manifest = JSON.parse(readFileSync(packageFile, 'utf8')) as {
         name: string;
         main?: string;

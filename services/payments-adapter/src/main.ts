@@ -8,7 +8,7 @@ import {
   SERVICE_NAME,
 } from './payments/application/authorize-payment.handler';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
-import { SagaEventsRouter } from './payments/application/saga-events.router';
+import { PaymentsRouter } from './payments/application/payments.router';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
@@ -26,15 +26,18 @@ void runService(SERVICE_NAME, () => {
         config.PAYMENT_PROVIDER_URL,
         config.PROVIDER_TIMEOUT_MS,
       );
-      const router = new SagaEventsRouter(
+      const router = new PaymentsRouter(
         new AuthorizePaymentHandler(db, payments, provider, outbox, logger, metrics),
         new RefundPaymentHandler(db, payments, provider, outbox, logger, metrics),
       );
       return {
         consumer: {
           name: CONSUMER_NAME,
-          topics: [TOPICS.ordersEvents, TOPICS.inventoryEvents],
-          handler: (envelope) => router.route(envelope),
+          topics:
+            config.SAGA_MODE === 'choreography'
+              ? [TOPICS.ordersEvents, TOPICS.inventoryEvents]
+              : [TOPICS.paymentsCommands],
+          handler: (envelope, delivery) => router.route(envelope, delivery),
         },
       };
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Currency, MinorUnits, OrderId, OrderLines } from '../common';
+import { CancellationReason } from '../events/order-events.v1';
 
 // Commands are imperatives sent by the saga orchestrator (orchestration mode only).
 
@@ -12,7 +13,8 @@ export const AuthorizePaymentV1 = z.strictObject({
 });
 export type AuthorizePaymentV1 = z.infer<typeof AuthorizePaymentV1>;
 
-export const RefundPaymentV1 = z.strictObject({ orderId: OrderId });
+/** `reason` is what the saga compensates for; it travels on to PaymentRefunded. */
+export const RefundPaymentV1 = z.strictObject({ orderId: OrderId, reason: CancellationReason });
 export type RefundPaymentV1 = z.infer<typeof RefundPaymentV1>;
 
 export const ReserveInventoryV1 = z.strictObject({ orderId: OrderId, items: OrderLines });

@@ -9,7 +9,7 @@ export const SERVICE_NAME = 'fulfillment-service';
 export const CONSUMER_NAME = 'fulfillment-service.saga';
 
 /**
- * Reserves stock for a paid order (choreography: on PaymentConfirmed), all lines or none. The
+ * Reserves stock for a paid order (on PaymentConfirmed or ReserveInventory), all lines or none. The
  * inbox claim, the stock change, the reservation record and InventoryReserved/InventoryFailed
  * commit together; stock rows are locked while checked, so stock never goes below zero.
  */
@@ -22,7 +22,11 @@ export class ReserveInventoryHandler {
     private readonly metrics: SagaMetrics,
   ) {}
 
-  async handle(event: Envelope<'PaymentConfirmed'>, topic: string): Promise<void> {
+  /** `event` is PaymentConfirmed (choreography) or ReserveInventory (orchestration). */
+  async handle(
+    event: Envelope<'PaymentConfirmed'> | Envelope<'ReserveInventory'>,
+    topic: string,
+  ): Promise<void> {
     const { orderId, items } = event.data;
     const outcome = await this.db.transaction(async (tx) => {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return 'duplicate' as const;

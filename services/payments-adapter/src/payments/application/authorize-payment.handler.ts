@@ -1,4 +1,4 @@
-import { createEnvelope, type Envelope } from '@order-saga/contracts';
+import { createEnvelope, type AnyEnvelope, type OrderLine } from '@order-saga/contracts';
 import {
   causedBy,
   claimInboxMessage,
@@ -14,8 +14,17 @@ import type { PaymentRepository } from '../infrastructure/payment.repository';
 export const SERVICE_NAME = 'payments-adapter';
 export const CONSUMER_NAME = 'payments-adapter.saga';
 
+/** A charge to make, whichever message asked for it. */
+export interface PaymentRequest {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly paymentMethod: string;
+  readonly items: readonly OrderLine[];
+}
+
 /**
- * Charges an order (choreography: on OrderCreated). Three steps, each safe to repeat:
+ * Charges an order (on OrderCreated or AuthorizePayment). Three steps, each safe to repeat:
  *  1. record the PENDING payment and PaymentInitiated (once per order, whatever the redeliveries);
  *  2. call the provider with an idempotency key derived from the order id;
  *  3. in one transaction: claim the message in the inbox, record the outcome, emit
@@ -32,17 +41,20 @@ export class AuthorizePaymentHandler {
     private readonly metrics: SagaMetrics,
   ) {}
 
-  async handle(event: Envelope<'OrderCreated'>): Promise<void> {
-    const order = event.data;
+  /**
+   * `event` is what asked for the charge: OrderCreated (choreography) or AuthorizePayment
+   * (orchestration); `order` is the charge it describes.
+   */
+  async handle(event: AnyEnvelope, order: PaymentRequest, topic: string): Promise<void> {
     const log = this.logger.child({ orderId: order.orderId, correlationId: event.correlationId });
     if (await inboxContains(this.db, CONSUMER_NAME, event.id)) {
-      this.metrics.inboxDuplicates.inc({ topic: 'orders.events' });
+      this.metrics.inboxDuplicates.inc({ topic });
       return;
     }
     const payment = await this.db.transaction(async (tx) => {
       const result = await this.payments.createPending(tx, {
         orderId: order.orderId,
-        amount: order.total,
+        amount: order.amount,
         currency: order.currency,
         paymentMethod: order.paymentMethod,
         items: order.items,
@@ -54,7 +66,7 @@ export class AuthorizePaymentHandler {
           {
             orderId: order.orderId,
             paymentId: result.payment.id,
-            amount: order.total,
+            amount: order.amount,
             currency: order.currency,
           },
           causedBy(event, SERVICE_NAME),
@@ -79,7 +91,7 @@ export class AuthorizePaymentHandler {
         {
           idempotencyKey: authorizationKey(order.orderId),
           reference: order.orderId,
-          amount: order.total,
+          amount: order.amount,
           currency: order.currency,
           paymentMethod: order.paymentMethod,
         },
@@ -117,11 +129,11 @@ export class AuthorizePaymentHandler {
             order.orderId,
             {
               ...base,
-              amount: order.total,
+              amount: order.amount,
               currency: order.currency,
               providerPaymentId: result.providerPaymentId,
               attempts,
-              items: order.items,
+              items: [...order.items],
             },
             causation,
           ),

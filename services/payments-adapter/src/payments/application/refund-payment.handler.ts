@@ -1,4 +1,4 @@
-import { createEnvelope, type CancellationReason, type Envelope } from '@order-saga/contracts';
+import { createEnvelope, type AnyEnvelope, type CancellationReason } from '@order-saga/contracts';
 import {
   TerminalError,
   causedBy,
@@ -14,7 +14,7 @@ import type { PaymentRepository } from '../infrastructure/payment.repository';
 import { CONSUMER_NAME, SERVICE_NAME } from './authorize-payment.handler';
 
 /**
- * The saga's first compensation (choreography: on InventoryFailed): refund the captured payment
+ * The saga's compensation of a payment (on InventoryFailed or RefundPayment): refund the captured payment
  * at the provider, then record it and emit PaymentRefunded in one transaction. The provider
  * refund carries an idempotency key derived from the order, so a repeat never refunds twice.
  */
@@ -28,18 +28,26 @@ export class RefundPaymentHandler {
     private readonly metrics: SagaMetrics,
   ) {}
 
-  async handle(event: Envelope<'InventoryFailed'>): Promise<void> {
-    const { orderId } = event.data;
+  /**
+   * `event` is what asked for the refund: InventoryFailed (choreography) or RefundPayment
+   * (orchestration); `reason` is what the saga compensates for.
+   */
+  async handle(
+    event: AnyEnvelope,
+    orderId: string,
+    reason: CancellationReason,
+    topic: string,
+  ): Promise<void> {
     const log = this.logger.child({ orderId, correlationId: event.correlationId });
     if (await inboxContains(this.db, CONSUMER_NAME, event.id)) {
-      this.metrics.inboxDuplicates.inc({ topic: 'inventory.events' });
+      this.metrics.inboxDuplicates.inc({ topic });
       return;
     }
     const payment = await this.payments.findByOrder(this.db, orderId);
     if (payment === undefined) {
       throw new TerminalError(
         'PAYMENT.UNKNOWN_ORDER',
-        `InventoryFailed for order ${orderId} without a payment`,
+        `${event.type} for order ${orderId} without a payment`,
       );
     }
     if (payment.status !== 'CONFIRMED' || payment.providerPaymentId === null) {
@@ -78,7 +86,6 @@ export class RefundPaymentHandler {
       performance.now() - started,
     );
 
-    const reason: CancellationReason = event.data.reason;
     const applied = await this.db.transaction(async (tx) => {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
       const current = await this.payments.findByOrder(tx, orderId, true);

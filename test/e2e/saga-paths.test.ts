@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGES, SAGA_TOPICS } from '../../packages/contracts/src/index.ts';
+import {
+  http,
+  orderBody,
+  postOrder,
+  setStock,
+  waitForTerminal,
+  type OrderView,
+} from '../../scripts/system/orders-api.ts';
+import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
+import { readTopics } from '../support/topic-reader.ts';
+
+interface ProviderRecords {
+  payments: Array<{ reference: string; status: string }>;
+  refunds: Array<{ reference: string }>;
+}
+
+const SKU_IN_STOCK = 'SKU-E2E-STOCKED';
+const SKU_SOLD_OUT = 'SKU-E2E-SOLD-OUT';
+
+// The same saga paths, observed the same way, in both coordination modes: clients cannot tell
+// choreography from orchestration, only the topics can.
+describe.each(['choreography', 'orchestration'] as const)(
+  '%s saga, services as separate processes',
+  (mode) => {
+    let system: SagaSystem;
+
+    beforeAll(async () => {
+      system = await startSagaSystem(mode.slice(0, 6), { mode });
+      await setStock(system.fulfillmentUrl, SKU_IN_STOCK, 100);
+      await setStock(system.fulfillmentUrl, SKU_SOLD_OUT, 0);
+    });
+
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    async function placeOrder(
+      overrides: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ): Promise<OrderView> {
+      const created = await postOrder(system.ordersUrl, orderBody(overrides), headers);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.headers.get('location')).toBe(`/orders/${created.body.id}`);
+      expect(created.body.status).toBe('CREATED');
+      return waitForTerminal(system.ordersUrl, created.body.id);
+    }
+
+    const transitions = (order: OrderView): string[] =>
+      order.history.map((t) => `${t.from ?? '∅'}->${t.to}`);
+    const stepStatus = (order: OrderView): Record<string, string> =>
+      Object.fromEntries(order.steps.map((step) => [step.name, step.status]));
+
+    async function providerRecords(orderId: string): Promise<ProviderRecords> {
+      const result = await http<ProviderRecords>(
+        `${system.providerUrl}/v1/records?reference=${orderId}`,
+      );
+      return result.body;
+    }
+
+    describe('the three paths', () => {
+      const orders: Record<'approved' | 'declined' | 'outOfStock', OrderView | undefined> = {
+        approved: undefined,
+        declined: undefined,
+        outOfStock: undefined,
+      };
+      const correlationId = `e2e-${randomUUID()}`;
+      const traceId = randomUUID().replaceAll('-', '');
+      const traceparent = `00-${traceId}-${'a'.repeat(16)}-01`;
+
+      it('fulfills an approved order with stock', async () => {
+        const order = await placeOrder(
+          { items: [{ sku: SKU_IN_STOCK, quantity: 3, unitPrice: 999 }] },
+          { 'x-correlation-id': correlationId, traceparent },
+        );
+        orders.approved = order;
+        expect(order.status).toBe('FULFILLED');
+        expect(order.reason).toBeNull();
+        expect(order.total).toBe(2997);
+        expect(order.correlationId).toBe(correlationId);
+        expect(order.traceId).toBe(traceId);
+        expect(transitions(order)).toEqual([
+          '∅->CREATED',
+          'CREATED->PAYMENT_PENDING',
+          'PAYMENT_PENDING->PAID',
+          'PAID->FULFILLED',
+        ]);
+        expect(stepStatus(order)).toEqual({ payment: 'SUCCEEDED', inventory: 'SUCCEEDED' });
+        expect(order.steps.find((s) => s.name === 'payment')?.attempts).toBe(1);
+        for (const step of order.steps) expect(step.finishedAt).not.toBeNull();
+        const records = await providerRecords(order.id);
+        expect(records.payments.map((p) => p.status)).toEqual(['approved']);
+        expect(records.refunds).toHaveLength(0);
+        const stock = await http<{ available: number; reserved: number }>(
+          `${system.fulfillmentUrl}/inventory/${SKU_IN_STOCK}`,
+        );
+        expect(stock.body).toMatchObject({ available: 97, reserved: 3 });
+      });
+
+      it('cancels an order whose payment is declined, without touching stock', async () => {
+        const order = await placeOrder({
+          paymentMethod: 'pm_card_declined',
+          items: [{ sku: SKU_IN_STOCK, quantity: 1, unitPrice: 500 }],
+        });
+        orders.declined = order;
+        expect(order.status).toBe('CANCELLED');
+        expect(order.reason).toBe('PAYMENT_DECLINED');
+        expect(transitions(order)).toEqual([
+          '∅->CREATED',
+          'CREATED->PAYMENT_PENDING',
+          'PAYMENT_PENDING->CANCELLED',
+        ]);
+        expect(stepStatus(order)).toEqual({ payment: 'FAILED', inventory: 'SKIPPED' });
+        const records = await providerRecords(order.id);
+        expect(records.payments.map((p) => p.status)).toEqual(['declined']);
+        expect(records.refunds).toHaveLength(0);
+        const stock = await http<{ available: number }>(
+          `${system.fulfillmentUrl}/inventory/${SKU_IN_STOCK}`,
+        );
+        expect(stock.body.available).toBe(97);
+      });
+
+      it('refunds and cancels a paid order that is out of stock (compensation)', async () => {
+        const order = await placeOrder({
+          items: [{ sku: SKU_SOLD_OUT, quantity: 1, unitPrice: 4200 }],
+        });
+        orders.outOfStock = order;
+        expect(order.status).toBe('CANCELLED');
+        expect(order.reason).toBe('OUT_OF_STOCK');
+        expect(transitions(order)).toEqual([
+          '∅->CREATED',
+          'CREATED->PAYMENT_PENDING',
+          'PAYMENT_PENDING->PAID',
+          'PAID->COMPENSATING',
+          'COMPENSATING->CANCELLED',
+        ]);
+        expect(stepStatus(order)).toEqual({
+          payment: 'COMPENSATED',
+          inventory: 'FAILED',
+          refund: 'SUCCEEDED',
+        });
+        const records = await providerRecords(order.id);
+        expect(records.payments.map((p) => p.status)).toEqual(['approved']);
+        expect(records.refunds).toHaveLength(1);
+      });
+
+      it('puts the DESIGN.md headers on every message of every saga topic', async () => {
+        const ids = Object.values(orders).map((order) => order?.id);
+        expect(ids.every((id) => id !== undefined)).toBe(true);
+        // Events and commands: in orchestration an event's cause is often a command.
+        const topics = SAGA_TOPICS.map((t) => `${system.topicPrefix}${t}`);
+        const messages = (await readTopics(system.brokers, topics)).filter((m) =>
+          ids.includes(m.key),
+        );
+        const typesByTopic = new Map<string, string[]>();
+        for (const def of Object.values(MESSAGES))
+          typesByTopic.set(def.topic, [...(typesByTopic.get(def.topic) ?? []), def.type]);
+        const eventIds = new Set(messages.map((m) => m.headers['ce_id']));
+
+        for (const message of messages) {
+          const order = Object.values(orders).find((o) => o?.id === message.key);
+          const h = message.headers;
+          expect(h['ce_specversion']).toBe('1.0');
+          expect(h['ce_id']).toMatch(/^[0-9a-f-]{36}$/);
+          expect(typesByTopic.get(message.topic.slice(system.topicPrefix.length))).toContain(
+            h['ce_type'],
+          );
+          const sources = message.topic.endsWith('.commands')
+            ? ['saga-orchestrator']
+            : ['orders-service', 'payments-adapter', 'fulfillment-service'];
+          expect(sources).toContain(h['ce_source']);
+          expect(new Date(h['ce_time'] ?? '').toISOString()).toBe(h['ce_time']);
+          expect(h['ce_subject']).toBe(message.key);
+          expect(h['content-type']).toBe('application/json');
+          expect(h['correlation-id']).toBe(order?.correlationId);
+          expect(h['traceparent']).toMatch(new RegExp(`^00-${order?.traceId}-[0-9a-f]{16}-01$`));
+          if (h['ce_type'] === 'orders.order-created.v1') {
+            expect(h['causation-id']).toBeUndefined();
+          } else {
+            // Every later message names the message that caused it, itself on these topics.
+            expect(eventIds.has(h['causation-id'])).toBe(true);
+          }
+        }
+        expect(eventIds.size).toBe(messages.length);
+        const types = (orderId: string | undefined): string[] =>
+          messages
+            .filter((m) => m.key === orderId && m.topic.endsWith('.events'))
+            .map((m) => m.headers['ce_type'] ?? '')
+            .sort();
+        expect(types(orders.approved?.id)).toEqual([
+          'inventory.inventory-reserved.v1',
+          'orders.order-created.v1',
+          'orders.order-fulfilled.v1',
+          'payments.payment-confirmed.v1',
+          'payments.payment-initiated.v1',
+        ]);
+        expect(types(orders.declined?.id)).toEqual([
+          'orders.order-cancelled.v1',
+          'orders.order-created.v1',
+          'payments.payment-failed.v1',
+          'payments.payment-initiated.v1',
+        ]);
+        expect(types(orders.outOfStock?.id)).toEqual([
+          'inventory.inventory-failed.v1',
+          'orders.order-cancelled.v1',
+          'orders.order-created.v1',
+          'payments.payment-confirmed.v1',
+          'payments.payment-initiated.v1',
+          'payments.payment-refunded.v1',
+        ]);
+      });
+
+      it('sends commands only in orchestration, from the orchestrator, in saga order', async () => {
+        const topics = SAGA_TOPICS.filter((t) => t.endsWith('.commands')).map(
+          (t) => `${system.topicPrefix}${t}`,
+        );
+        const commands = await readTopics(system.brokers, topics);
+        const named = (orderId: string | undefined): string[] =>
+          commands
+            .filter((m) => m.key === orderId)
+            .sort((a, b) => (a.headers['ce_time'] ?? '').localeCompare(b.headers['ce_time'] ?? ''))
+            .map((m) => m.headers['ce_type'] ?? '');
+        if (mode === 'choreography') {
+          expect(commands).toEqual([]);
+          return;
+        }
+        for (const command of commands) {
+          expect(command.headers['ce_source']).toBe('saga-orchestrator');
+          expect(command.headers['causation-id']).toBeDefined();
+        }
+        expect(named(orders.approved?.id)).toEqual([
+          'payments.authorize-payment.v1',
+          'inventory.reserve-inventory.v1',
+        ]);
+        expect(named(orders.declined?.id)).toEqual(['payments.authorize-payment.v1']);
+        expect(named(orders.outOfStock?.id)).toEqual([
+          'payments.authorize-payment.v1',
+          'inventory.reserve-inventory.v1',
+          'payments.refund-payment.v1',
+        ]);
+      });
+
+      it('serves 404 problem+json for an unknown order and 400 for a malformed id', async () => {
+        const missing = await http<{ code: string }>(`${system.ordersUrl}/orders/${randomUUID()}`);
+        expect(missing.status).toBe(404);
+        expect(missing.headers.get('content-type')).toContain('application/problem+json');
+        expect(missing.body.code).toBe('ORDER.NOT_FOUND');
+        const malformed = await http<{ code: string }>(`${system.ordersUrl}/orders/not-a-uuid`);
+        expect(malformed.status).toBe(400);
+        expect(malformed.body.code).toBe('ORDER.ID_MALFORMED');
+      });
+
+      it('lists recent orders newest first with a working cursor', async () => {
+        const first = await http<{ items: OrderView[]; nextCursor: string | null }>(
+          `${system.ordersUrl}/orders?limit=2`,
+        );
+        expect(first.status).toBe(200);
+        expect(first.body.items.map((o) => o.id)).toEqual([
+          orders.outOfStock?.id,
+          orders.declined?.id,
+        ]);
+        expect(first.body.nextCursor).not.toBeNull();
+        const second = await http<{ items: OrderView[]; nextCursor: string | null }>(
+          `${system.ordersUrl}/orders?limit=2&cursor=${first.body.nextCursor ?? ''}`,
+        );
+        expect(second.body.items.map((o) => o.id)).toEqual([orders.approved?.id]);
+        expect(second.body.nextCursor).toBeNull();
+        const cancelled = await http<{ items: OrderView[] }>(
+          `${system.ordersUrl}/orders?status=CANCELLED`,
+        );
+        expect(cancelled.body.items.map((o) => o.id).sort()).toEqual(
+          [orders.declined?.id, orders.outOfStock?.id].sort(),
+        );
+      });
+    });
+  },
+);
