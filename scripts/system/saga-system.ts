@@ -217,6 +217,8 @@ export async function startSagaSystem(
     LOG_LEVEL: process.env['SERVICE_LOG_LEVEL'] ?? 'info',
     TRACING: 'off',
     SAGA_MODE: mode,
+    // Native runs stay on loopback, like the stack itself.
+    HOST: '127.0.0.1',
   };
   const envOf: Record<ProcessName, NodeJS.ProcessEnv> = {
     'payment-provider-sim': { ...common },
@@ -230,6 +232,13 @@ export async function startSagaSystem(
     'fulfillment-service': { ...common, DATABASE_URL: databases.fulfillment },
     'saga-orchestrator': { ...common, DATABASE_URL: databases.saga },
   };
+
+  /** Per-run databases and topics go with the run, unless KEEP_TEST_STATE=1 keeps them to debug. */
+  async function dropRunState(): Promise<void> {
+    if (!isolated || process.env['KEEP_TEST_STATE'] === '1') return;
+    for (const name of Object.values(dbNames)) await dropDatabase(adminUrl, name);
+    await deleteTopics(brokers, topicPrefix);
+  }
 
   const services = {} as Record<ProcessName, RunningService>;
   for (const name of names) {
@@ -246,6 +255,7 @@ export async function startSagaSystem(
     await Promise.all(names.map((name) => waitReady(services[name])));
   } catch (error) {
     await Promise.all(names.map((name) => terminate(services[name].process, 'SIGKILL')));
+    await dropRunState();
     throw error;
   }
 
@@ -268,10 +278,7 @@ export async function startSagaSystem(
     },
     async stop() {
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
-      if (isolated && process.env['KEEP_TEST_STATE'] !== '1') {
-        for (const name of Object.values(dbNames)) await dropDatabase(adminUrl, name);
-        await deleteTopics(brokers, topicPrefix);
-      }
+      await dropRunState();
     },
   };
 }

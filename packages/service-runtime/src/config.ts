@@ -33,6 +33,8 @@ const csv = z
 /** Variables every service understands. */
 export const baseConfigShape = {
   PORT: z.coerce.number().int().min(1).max(65_535).default(8080),
+  /** Interface to listen on: all of them in a container; 127.0.0.1 for native runs. */
+  HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACING: z.enum(['self', 'injected', 'off']).default('self'),
   /** Largest request body accepted (bytes); an order has at most 100 lines, far below this. */

@@ -8,12 +8,12 @@ import { ConfigError } from './config';
  */
 export async function runService(
   name: string,
-  boot: () => Promise<{ app: INestApplication; port: number; logger: Logger }>,
+  boot: () => Promise<{ app: INestApplication; port: number; host: string; logger: Logger }>,
 ): Promise<void> {
   try {
-    const { app, port, logger } = await boot();
-    await app.listen(port, '0.0.0.0');
-    logger.info({ port }, 'service.listening');
+    const { app, port, host, logger } = await boot();
+    await app.listen(port, host);
+    logger.info({ host, port }, 'service.listening');
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);

@@ -44,7 +44,7 @@ export interface SagaServiceDefinition {
  */
 export async function startSagaService(
   definition: SagaServiceDefinition,
-): Promise<{ app: INestApplication; port: number; logger: Logger }> {
+): Promise<{ app: INestApplication; port: number; host: string; logger: Logger }> {
   const { name, config } = definition;
   const logger = createLogger(name, config.LOG_LEVEL);
   routeProcessWarnings(logger);
@@ -96,5 +96,5 @@ export async function startSagaService(
     ],
   });
   await messaging.start();
-  return { app, port: config.PORT, logger };
+  return { app, port: config.PORT, host: config.HOST, logger };
 }

@@ -8,12 +8,14 @@ import {
   Param,
   Post,
   Query,
+  Req,
   Res,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Currency, MinorUnits } from '@order-saga/contracts';
-import { ProblemError } from '@order-saga/service-runtime';
+import type { Logger } from '@order-saga/observability';
+import { ProblemError, requestContext } from '@order-saga/service-runtime';
 import { Ledger, type LedgerError, type Payment, type Refund } from './ledger';
 
 const AuthorizeRequest = z.strictObject({
@@ -22,6 +24,8 @@ const AuthorizeRequest = z.strictObject({
   currency: Currency,
   paymentMethod: z.string().min(1).max(64),
 });
+
+export const PROVIDER_LOGGER = Symbol('ProviderLogger');
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9:._-]{1,255}$/;
 
@@ -60,12 +64,25 @@ function ledgerProblem(error: LedgerError): ProblemError {
 /** The processor's API, shaped after real card processors: idempotent POSTs, test tokens. */
 @Controller('v1')
 export class PaymentsController {
-  constructor(@Inject(Ledger) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(Ledger) private readonly ledger: Ledger,
+    @Inject(PROVIDER_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** One line per decision, joined to the caller's saga by correlation and trace ids. */
+  private log(request: FastifyRequest, fields: Record<string, unknown>, event: string): void {
+    const context = requestContext(request);
+    this.logger.info(
+      { ...fields, correlationId: context.correlationId, traceId: context.trace.traceId },
+      event,
+    );
+  }
 
   @Post('payments')
   authorize(
     @Headers('idempotency-key') key: string | undefined,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Payment {
     const idempotencyKey = requireKey(key);
@@ -84,6 +101,12 @@ export class PaymentsController {
     }
     const result = this.ledger.authorize(idempotencyKey, parsed.data);
     if ('error' in result) throw ledgerProblem(result);
+    const { payment, replayed } = result;
+    this.log(
+      request,
+      { orderId: payment.reference, paymentId: payment.id, status: payment.status, replayed },
+      payment.status === 'approved' ? 'provider.payment_approved' : 'provider.payment_declined',
+    );
     void reply
       .status(result.replayed ? 200 : 201)
       .header('idempotent-replayed', String(result.replayed));
@@ -94,10 +117,17 @@ export class PaymentsController {
   refund(
     @Headers('idempotency-key') key: string | undefined,
     @Param('id') paymentId: string,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Refund {
     const result = this.ledger.refund(requireKey(key), paymentId);
     if ('error' in result) throw ledgerProblem(result);
+    const { refund, replayed } = result;
+    this.log(
+      request,
+      { orderId: refund.reference, paymentId, refundId: refund.id, replayed },
+      'provider.refunded',
+    );
     void reply
       .status(result.replayed ? 200 : 201)
       .header('idempotent-replayed', String(result.replayed));

@@ -36,11 +36,12 @@ export function stepUpdates(
         { name: 'payment', status: 'FAILED', ...extra },
         { name: 'inventory', status: 'SKIPPED' },
       ];
+    // A reservation is one transaction: it succeeds or fails on its single attempt.
     case 'InventoryReserved':
-      return [{ name: 'inventory', status: 'SUCCEEDED' }];
+      return [{ name: 'inventory', status: 'SUCCEEDED', attempts: 1 }];
     case 'InventoryFailed':
       return [
-        { name: 'inventory', status: 'FAILED', detail: fact.reason },
+        { name: 'inventory', status: 'FAILED', attempts: 1, detail: fact.reason },
         { name: 'refund', status: 'IN_PROGRESS' },
       ];
     case 'PaymentRefunded':

@@ -95,7 +95,7 @@ export class AuthorizePaymentHandler {
           currency: order.currency,
           paymentMethod: order.paymentMethod,
         },
-        causation.traceparent,
+        causation,
       );
     } catch (error) {
       await this.payments.recordAttempt(

@@ -65,7 +65,7 @@ export class RefundPaymentHandler {
       providerRefundId = await this.provider.refund(
         payment.providerPaymentId,
         refundKey(orderId),
-        causation.traceparent,
+        causation,
       );
     } catch (error) {
       await this.payments.recordAttempt(

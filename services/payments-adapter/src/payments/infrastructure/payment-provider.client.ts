@@ -15,6 +15,12 @@ export interface AuthorizeRequest {
   readonly paymentMethod: string;
 }
 
+/** Carried to the provider so its records and logs join the saga's correlation and trace. */
+export interface CallContext {
+  readonly correlationId: string;
+  readonly traceparent: string | null;
+}
+
 interface ProviderPayment {
   readonly id: string;
   readonly status: 'approved' | 'declined';
@@ -35,11 +41,8 @@ export class PaymentProviderClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async authorize(
-    request: AuthorizeRequest,
-    traceparent: string | null,
-  ): Promise<AuthorizationResult> {
-    const response = await this.post('/v1/payments', request.idempotencyKey, traceparent, {
+  async authorize(request: AuthorizeRequest, context: CallContext): Promise<AuthorizationResult> {
+    const response = await this.post('/v1/payments', request.idempotencyKey, context, {
       reference: request.reference,
       amount: request.amount,
       currency: request.currency,
@@ -64,12 +67,12 @@ export class PaymentProviderClient {
   async refund(
     providerPaymentId: string,
     idempotencyKey: string,
-    traceparent: string | null,
+    context: CallContext,
   ): Promise<string> {
     const response = await this.post(
       `/v1/payments/${encodeURIComponent(providerPaymentId)}/refunds`,
       idempotencyKey,
-      traceparent,
+      context,
       {},
     );
     if (!response.ok) throw await rejected(response, 'refund');
@@ -79,7 +82,7 @@ export class PaymentProviderClient {
   private async post(
     path: string,
     idempotencyKey: string,
-    traceparent: string | null,
+    context: CallContext,
     body: object,
   ): Promise<Response> {
     let response: Response;
@@ -89,7 +92,8 @@ export class PaymentProviderClient {
         headers: {
           'content-type': 'application/json',
           'idempotency-key': idempotencyKey,
-          ...(traceparent === null ? {} : { traceparent }),
+          'x-correlation-id': context.correlationId,
+          ...(context.traceparent === null ? {} : { traceparent: context.traceparent }),
         },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
