@@ -9,6 +9,7 @@ import {
 } from './payments/application/authorize-payment.handler';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
 import { PaymentsRouter } from './payments/application/payments.router';
+import { ProviderCalls } from './payments/application/provider-calls';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
@@ -26,9 +27,10 @@ void runService(SERVICE_NAME, () => {
         config.PAYMENT_PROVIDER_URL,
         config.PROVIDER_TIMEOUT_MS,
       );
+      const calls = new ProviderCalls(db, payments, metrics);
       const router = new PaymentsRouter(
-        new AuthorizePaymentHandler(db, payments, provider, outbox, logger, metrics),
-        new RefundPaymentHandler(db, payments, provider, outbox, logger, metrics),
+        new AuthorizePaymentHandler(db, payments, provider, calls, outbox, logger, metrics),
+        new RefundPaymentHandler(db, payments, provider, calls, outbox, logger, metrics),
       );
       return {
         consumer: {

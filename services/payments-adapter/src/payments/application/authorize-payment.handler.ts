@@ -7,9 +7,10 @@ import {
 } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
-import { authorizationKey, type AuthorizationResult } from '../domain/payment';
+import { authorizationKey } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
+import type { ProviderCalls } from './provider-calls';
 
 export const SERVICE_NAME = 'payments-adapter';
 export const CONSUMER_NAME = 'payments-adapter.saga';
@@ -36,6 +37,7 @@ export class AuthorizePaymentHandler {
     private readonly db: TransactionRunner,
     private readonly payments: PaymentRepository,
     private readonly provider: PaymentProviderClient,
+    private readonly calls: ProviderCalls,
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
@@ -81,40 +83,26 @@ export class AuthorizePaymentHandler {
     }
 
     const causation = causedBy(event, SERVICE_NAME);
-    const started = performance.now();
-    let result: AuthorizationResult;
-    this.metrics.paymentAttempts.inc({ operation: 'authorize' });
-    // An attempt after an earlier one for the same payment is a retry (redelivery after a fault).
-    if (payment.attempts > 0) this.metrics.paymentRetries.inc({ operation: 'authorize' });
-    try {
-      result = await this.provider.authorize(
-        {
-          idempotencyKey: authorizationKey(order.orderId),
-          reference: order.orderId,
-          amount: order.amount,
-          currency: order.currency,
-          paymentMethod: order.paymentMethod,
-        },
-        causation,
-      );
-    } catch (error) {
-      await this.payments.recordAttempt(
-        this.db,
-        payment.id,
-        'authorize',
-        'unavailable',
-        performance.now() - started,
-      );
-      log.warn({ err: error }, 'payment.provider_unavailable');
-      throw error; // retryable: the consumer backs off and redelivers
-    }
-    const attempts = await this.payments.recordAttempt(
-      this.db,
-      payment.id,
-      'authorize',
-      result.kind,
-      performance.now() - started,
-    );
+    const { result, attempts } = await this.calls
+      .run(
+        { paymentId: payment.id, operation: 'authorize', previousAttempts: payment.attempts },
+        () =>
+          this.provider.authorize(
+            {
+              idempotencyKey: authorizationKey(order.orderId),
+              reference: order.orderId,
+              amount: order.amount,
+              currency: order.currency,
+              paymentMethod: order.paymentMethod,
+            },
+            causation,
+          ),
+        (outcome) => outcome.kind,
+      )
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'payment.provider_unavailable');
+        throw error; // the consumer classifies it: retried with backoff, or dead-lettered if terminal
+      });
 
     const applied = await this.db.transaction(async (tx) => {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;

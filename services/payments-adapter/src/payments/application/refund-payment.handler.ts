@@ -11,6 +11,7 @@ import type { OutboxWriter } from '@order-saga/outbox';
 import { refundKey } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
+import type { ProviderCalls } from './provider-calls';
 import { CONSUMER_NAME, SERVICE_NAME } from './authorize-payment.handler';
 
 /**
@@ -23,6 +24,7 @@ export class RefundPaymentHandler {
     private readonly db: TransactionRunner,
     private readonly payments: PaymentRepository,
     private readonly provider: PaymentProviderClient,
+    private readonly calls: ProviderCalls,
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
@@ -58,33 +60,17 @@ export class RefundPaymentHandler {
     }
 
     const causation = causedBy(event, SERVICE_NAME);
-    const started = performance.now();
-    let providerRefundId: string;
-    try {
-      this.metrics.paymentAttempts.inc({ operation: 'refund' });
-      providerRefundId = await this.provider.refund(
-        payment.providerPaymentId,
-        refundKey(orderId),
-        causation,
-      );
-    } catch (error) {
-      await this.payments.recordAttempt(
-        this.db,
-        payment.id,
-        'refund',
-        'unavailable',
-        performance.now() - started,
-      );
-      log.warn({ err: error }, 'payment.refund_failed');
-      throw error;
-    }
-    await this.payments.recordAttempt(
-      this.db,
-      payment.id,
-      'refund',
-      'refunded',
-      performance.now() - started,
-    );
+    const providerPaymentId = payment.providerPaymentId;
+    const { result: providerRefundId } = await this.calls
+      .run(
+        { paymentId: payment.id, operation: 'refund', previousAttempts: payment.refundAttempts },
+        () => this.provider.refund(providerPaymentId, refundKey(orderId), causation),
+        () => 'refunded',
+      )
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'payment.refund_failed');
+        throw error; // the consumer classifies it: retried with backoff, or dead-lettered if terminal
+      });
 
     const applied = await this.db.transaction(async (tx) => {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;

@@ -10,7 +10,9 @@ export interface Payment {
   readonly paymentMethod: string;
   readonly status: PaymentStatus;
   readonly providerPaymentId: string | null;
+  /** Provider calls made to authorize / to refund, including failed ones. */
   readonly attempts: number;
+  readonly refundAttempts: number;
   readonly items: readonly OrderLine[];
 }
 

@@ -12,6 +12,7 @@ interface PaymentRow {
   status: PaymentStatus;
   provider_payment_id: string | null;
   attempts: number;
+  refund_attempts: number;
   items: OrderLine[];
 }
 
@@ -24,6 +25,7 @@ const toPayment = (row: PaymentRow): Payment => ({
   status: row.status,
   providerPaymentId: row.provider_payment_id,
   attempts: row.attempts,
+  refundAttempts: row.refund_attempts,
   items: row.items,
 });
 
