@@ -184,6 +184,47 @@ describe.each(['choreography', 'orchestration'] as const)(
           }
         }
         expect(eventIds.size).toBe(messages.length);
+
+        // Who caused whom is what tells the modes apart: facts answer commands in orchestration.
+        const short = (type: string | undefined): string => type?.split('.')[1] ?? '?';
+        const typeById = new Map(
+          messages.map((m) => [m.headers['ce_id'], short(m.headers['ce_type'])]),
+        );
+        const causes = new Set(
+          messages
+            .filter((m) => m.headers['causation-id'] !== undefined)
+            .map(
+              (m) => `${typeById.get(m.headers['causation-id'])} -> ${short(m.headers['ce_type'])}`,
+            ),
+        );
+        const orchestrated = mode === 'orchestration';
+        expect([...causes].sort()).toEqual(
+          [
+            ...(orchestrated
+              ? [
+                  'order-created -> authorize-payment',
+                  'authorize-payment -> payment-initiated',
+                  'authorize-payment -> payment-confirmed',
+                  'authorize-payment -> payment-failed',
+                  'payment-confirmed -> reserve-inventory',
+                  'reserve-inventory -> inventory-reserved',
+                  'reserve-inventory -> inventory-failed',
+                  'inventory-failed -> refund-payment',
+                  'refund-payment -> payment-refunded',
+                ]
+              : [
+                  'order-created -> payment-initiated',
+                  'order-created -> payment-confirmed',
+                  'order-created -> payment-failed',
+                  'payment-confirmed -> inventory-reserved',
+                  'payment-confirmed -> inventory-failed',
+                  'inventory-failed -> payment-refunded',
+                ]),
+            'inventory-reserved -> order-fulfilled',
+            'payment-failed -> order-cancelled',
+            'payment-refunded -> order-cancelled',
+          ].sort(),
+        );
         const types = (orderId: string | undefined): string[] =>
           messages
             .filter((m) => m.key === orderId && m.topic.endsWith('.events'))

@@ -69,6 +69,20 @@ describe('event consumer', () => {
       record(terminal),
       record(flaky),
       record(first), // a redelivery of the first message
+      // A type this consumer does not act on: skipped, never handled, never dead-lettered.
+      record(
+        createEnvelope(
+          'OrderCancelled',
+          orderId,
+          { orderId, reason: 'OUT_OF_STOCK' },
+          {
+            source: 'consumer-test',
+            correlationId: 'not-ours',
+            causationId: null,
+            traceparent: null,
+          },
+        ),
+      ),
       record(last),
     ]);
 
@@ -76,12 +90,15 @@ describe('event consumer', () => {
     const consumer = new EventConsumer(s.kafka, {
       groupId: `${s.prefix}group`,
       topics: [s.topic('orders.events')],
+      accepts: ['OrderFulfilled'],
       publisher,
       logger: s.logger,
       metrics: s.metrics,
       backoff: { baseMs: 10, maxMs: 50 },
       maxAttempts: 4,
       handler: async (envelope) => {
+        if (envelope.correlationId === 'not-ours')
+          throw new TerminalError('TEST.SKIP_FAILED', 'handled a skipped type');
         if (envelope.correlationId === 'terminal')
           throw new TerminalError('TEST.REFUSED', 'refused on purpose');
         if (envelope.correlationId === 'flaky' && flakyFailures.left-- > 0)
@@ -129,6 +146,7 @@ describe('event consumer', () => {
       const consumer = new EventConsumer(s.kafka, {
         groupId: `${s.prefix}group`,
         topics: [s.topic('orders.events')],
+        accepts: ['OrderFulfilled'],
         publisher,
         logger: s.logger,
         metrics: s.metrics,

@@ -1,7 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import {
   ContractViolation,
+  HEADERS,
+  MESSAGES,
   decodeMessage,
+  headerValue,
+  type MessageName,
   deadLetterTopic,
   type AnyEnvelope,
 } from '@order-saga/contracts';
@@ -23,6 +27,11 @@ export interface EventConsumerOptions {
   readonly groupId: string;
   /** Full topic names (already prefixed). */
   readonly topics: readonly string[];
+  /**
+   * The message types this consumer acts on. Others on its topics are skipped on their ce_type
+   * header alone, before any decoding: a saga topic carries several types, most for others.
+   */
+  readonly accepts: readonly MessageName[];
   readonly handler: EnvelopeHandler;
   readonly publisher: KafkaPublisher;
   readonly logger: Logger;
@@ -53,42 +62,89 @@ const COMMIT_EVERY = 100;
  * is committed only after its message was applied or dead-lettered, so nothing is dropped.
  */
 export class EventConsumer {
-  private readonly consumer: Consumer;
+  readonly name = 'consumer';
+  private consumer: Consumer | undefined;
+  private crashed: Error | undefined;
   private readonly stopping = new AbortController();
+  /** Known types this consumer does not act on; unknown types still go through validation. */
+  private readonly skipped: ReadonlySet<string>;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: EventConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
-      // A member that dies without leaving (SIGKILL, OOM, node loss) holds its partitions until
-      // the session times out; kafkajs's 30 s default stalled every order on them for that long.
-      // 10 s stays well above one handler step (provider timeout 2 s, heartbeats between retries).
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1_000,
-      retry: { retries: 10 },
-    });
+    const accepted = new Set<MessageName>(options.accepts);
+    this.skipped = new Set(
+      (Object.keys(MESSAGES) as MessageName[])
+        .filter((n) => !accepted.has(n))
+        .map((n) => MESSAGES[n].type),
+    );
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-    await this.consumer.run({
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      // A member that dies without leaving (SIGKILL, OOM, node loss) holds its partitions until
+      // the session times out; kafkajs's 30 s default stalled every order on them for that long.
+      // 10 s is far above the 1 s heartbeat, which runs between messages and between retries.
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      retry: { retries: 10 },
+    });
+    // kafkajs restarts a crashed consumer only after retriable errors. After a non-retriable one
+    // (a commit refused because the group moved on) it stops for good while the process lives on:
+    // orders would wait silently. This consumer is restarted instead, and readiness fails meanwhile.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || this.stopping.signal.aborted) return;
+      this.crashed = event.payload.error;
+      void this.restartAfterCrash(event.payload.error);
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.consumeBatch(payload),
+      eachBatch: (payload) => this.consumeBatch(consumer, payload),
     });
+    this.crashed = undefined;
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.consumer.disconnect();
+    await this.consumer?.disconnect();
   }
 
-  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+  /** Readiness: fails while the consumer is down after a crash. */
+  check(): Promise<void> {
+    return this.crashed === undefined
+      ? Promise.resolve()
+      : Promise.reject(new Error(`consumer crashed, restarting: ${this.crashed.message}`));
+  }
+
+  private async restartAfterCrash(error: Error): Promise<void> {
+    const { logger } = this.options;
+    logger.error({ err: error, groupId: this.options.groupId }, 'consumer.crashed');
+    for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
+      await sleep(
+        backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }) + 250,
+        this.stopping.signal,
+      );
+      if (this.stopping.signal.aborted) return;
+      try {
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.start();
+        logger.warn({ groupId: this.options.groupId, attempt }, 'consumer.restarted');
+        return;
+      } catch (restartError) {
+        logger.error({ err: restartError, attempt }, 'consumer.restart_failed');
+      }
+    }
+  }
+
+  private async consumeBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     let uncommitted: string | undefined;
     let sinceCommit = 0;
@@ -96,20 +152,18 @@ export class EventConsumer {
       if (!payload.isRunning() || payload.isStale()) break;
       await this.process(batch.topic, batch.partition, message, () => payload.heartbeat());
       payload.resolveOffset(message.offset);
+      // Cheap: kafkajs sends one only when the heartbeat interval has passed. Without it a long
+      // batch outlived the session and the member was evicted mid-batch (seen at 200 orders/s).
+      await payload.heartbeat();
       uncommitted = message.offset;
       if (++sinceCommit >= COMMIT_EVERY) {
-        await this.commit(batch.topic, batch.partition, uncommitted);
+        await commit(consumer, batch.topic, batch.partition, uncommitted);
         uncommitted = undefined;
         sinceCommit = 0;
       }
     }
-    if (uncommitted !== undefined) await this.commit(batch.topic, batch.partition, uncommitted);
-  }
-
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
-    // Kafka stores the offset of the next message to read.
-    const next = (BigInt(offset) + 1n).toString();
-    await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    if (uncommitted !== undefined)
+      await commit(consumer, batch.topic, batch.partition, uncommitted);
   }
 
   private async process(
@@ -118,6 +172,11 @@ export class EventConsumer {
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<void> {
+    const type = headerValue(message.headers, HEADERS.type);
+    if (type !== undefined && this.skipped.has(type)) {
+      this.options.metrics.messagesConsumed.inc({ type, result: 'skipped' });
+      return;
+    }
     const decoded = decodeMessage(message);
     if (!decoded.ok) {
       await this.deadLetter(topic, partition, message, decoded.error.code, decoded.error.message);
@@ -197,4 +256,14 @@ export class EventConsumer {
       'message.dead_lettered',
     );
   }
+}
+
+/** Kafka stores the offset of the next message to read, hence the + 1. */
+async function commit(
+  consumer: Consumer,
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<void> {
+  await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
 }

@@ -7,6 +7,7 @@ import {
   type EnvelopeHandler,
   type TransactionRunner,
 } from '@order-saga/messaging';
+import type { MessageName } from '@order-saga/contracts';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import { OutboxRelay } from './outbox-relay';
 
@@ -20,6 +21,7 @@ export interface MessagingRuntimeOptions {
   readonly consumer?: {
     readonly groupId: string;
     readonly topics: readonly string[];
+    readonly accepts: readonly MessageName[];
     readonly handler: EnvelopeHandler;
     readonly partitionsConsumedConcurrently?: number;
   };
@@ -33,13 +35,15 @@ export interface MessagingRuntimeOptions {
 export class MessagingRuntime {
   readonly publisher: KafkaPublisher;
   readonly relay: OutboxRelay;
-  readonly readiness: KafkaReadiness;
+  /** Broker reachable, and the consumer (if any) running rather than restarting after a crash. */
+  readonly readiness: ReadonlyArray<{ readonly name: string; check(): Promise<void> }>;
+  private readonly broker: KafkaReadiness;
   private readonly consumer: EventConsumer | undefined;
   private readonly lag: ConsumerLagReporter | undefined;
 
   constructor(options: MessagingRuntimeOptions) {
     this.publisher = new KafkaPublisher(options.kafka);
-    this.readiness = new KafkaReadiness(options.kafka);
+    this.broker = new KafkaReadiness(options.kafka);
     this.relay = new OutboxRelay({
       db: options.db,
       databaseUrl: options.databaseUrl,
@@ -56,6 +60,7 @@ export class MessagingRuntime {
             logger: options.logger.child({ component: 'consumer' }),
             metrics: options.metrics,
           });
+    this.readiness = this.consumer === undefined ? [this.broker] : [this.broker, this.consumer];
     this.lag =
       options.consumer === undefined
         ? undefined
@@ -80,6 +85,6 @@ export class MessagingRuntime {
     await this.consumer?.stop();
     await this.relay.stop();
     await this.publisher.disconnect();
-    await this.readiness.close();
+    await this.broker.close();
   }
 }

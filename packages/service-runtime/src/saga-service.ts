@@ -1,7 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import { topicName, type SagaTopic } from '@order-saga/contracts';
+import { topicName, type MessageName, type SagaTopic } from '@order-saga/contracts';
 import { createKafka, type EnvelopeHandler } from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
 import { MessagingRuntime, OutboxWriter } from '@order-saga/outbox';
@@ -24,6 +24,8 @@ export interface SagaServiceParts {
   readonly consumer?: {
     readonly name: string;
     readonly topics: readonly SagaTopic[];
+    /** The message types it acts on; the others on those topics are skipped undecoded. */
+    readonly accepts: readonly MessageName[];
     readonly handler: EnvelopeHandler;
   };
   readonly controllers?: Type<unknown>[];
@@ -72,6 +74,7 @@ export async function startSagaService(
             topics: parts.consumer.topics.map((topic) =>
               topicName(topic, config.KAFKA_TOPIC_PREFIX),
             ),
+            accepts: parts.consumer.accepts,
             handler: parts.consumer.handler,
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
           },
@@ -92,7 +95,7 @@ export async function startSagaService(
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     readiness: () => [
       { name: 'database', check: async () => void (await db.query('SELECT 1')) },
-      messaging.readiness,
+      ...messaging.readiness,
     ],
   });
   await messaging.start();

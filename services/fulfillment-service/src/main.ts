@@ -24,10 +24,14 @@ void runService(SERVICE_NAME, () => {
       return {
         consumer: {
           name: CONSUMER_NAME,
-          topics: [TOPICS.paymentsEvents],
+          // Choreography reacts to the payment fact; orchestration obeys the saga's command.
+          ...(config.SAGA_MODE === 'choreography'
+            ? { topics: [TOPICS.paymentsEvents], accepts: ['PaymentConfirmed'] as const }
+            : { topics: [TOPICS.inventoryCommands], accepts: ['ReserveInventory'] as const }),
           handler: async (envelope, delivery) => {
-            if (envelope.name === 'PaymentConfirmed')
+            if (envelope.name === 'PaymentConfirmed' || envelope.name === 'ReserveInventory') {
               await reserve.handle(envelope, delivery.topic);
+            }
           },
         },
         controllers: [InventoryController],

@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import { TOPICS } from '@order-saga/contracts';
 import { runService, startSagaService } from '@order-saga/service-runtime';
 import { loadOrdersConfig } from './config';
-import { ApplySagaFactHandler, CONSUMER_NAME } from './orders/application/apply-saga-fact.handler';
+import {
+  ApplySagaFactHandler,
+  CONSUMER_NAME,
+  SAGA_FACTS,
+} from './orders/application/apply-saga-fact.handler';
 import { CreateOrderHandler, SERVICE_NAME } from './orders/application/create-order.handler';
 import { OrderQueries } from './orders/application/order.queries';
 import { CreateOrders1732780000000 } from './orders/infrastructure/migrations/1732780000000-create-orders';
@@ -24,6 +28,7 @@ void runService(SERVICE_NAME, () => {
         consumer: {
           name: CONSUMER_NAME,
           topics: [TOPICS.paymentsEvents, TOPICS.inventoryEvents],
+          accepts: [...SAGA_FACTS],
           handler: (envelope, delivery) => apply.handle(envelope, delivery.topic),
         },
         controllers: [OrdersController],

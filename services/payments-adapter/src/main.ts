@@ -39,6 +39,10 @@ void runService(SERVICE_NAME, () => {
             config.SAGA_MODE === 'choreography'
               ? [TOPICS.ordersEvents, TOPICS.inventoryEvents]
               : [TOPICS.paymentsCommands],
+          accepts:
+            config.SAGA_MODE === 'choreography'
+              ? ['OrderCreated', 'InventoryFailed']
+              : ['AuthorizePayment', 'RefundPayment'],
           handler: (envelope, delivery) => router.route(envelope, delivery),
         },
       };

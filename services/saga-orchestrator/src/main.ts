@@ -23,6 +23,14 @@ void runService(SERVICE_NAME, () => {
         consumer: {
           name: CONSUMER_NAME,
           topics: [TOPICS.ordersEvents, TOPICS.paymentsEvents, TOPICS.inventoryEvents],
+          accepts: [
+            'OrderCreated',
+            'PaymentConfirmed',
+            'PaymentFailed',
+            'PaymentRefunded',
+            'InventoryReserved',
+            'InventoryFailed',
+          ],
           handler: (envelope, delivery) => saga.handle(envelope, delivery.topic),
         },
       };

@@ -1,4 +1,5 @@
 import {
+  type MessageName,
   createEnvelope,
   type AnyEnvelope,
   type CancellationReason,
@@ -50,6 +51,16 @@ function factOf(envelope: AnyEnvelope): FactWithDetail | undefined {
 }
 
 export const CONSUMER_NAME = 'orders-service.saga';
+
+/** The facts that move an order; `factOf` translates each of them. */
+export const SAGA_FACTS = [
+  'PaymentInitiated',
+  'PaymentConfirmed',
+  'PaymentFailed',
+  'PaymentRefunded',
+  'InventoryReserved',
+  'InventoryFailed',
+] as const satisfies readonly MessageName[];
 
 /**
  * Applies payment and inventory facts to orders (choreography). Inbox claim, state change,
