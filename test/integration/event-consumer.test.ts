@@ -185,4 +185,45 @@ describe('event consumer', () => {
     expect(await lagOf()).toBe(2);
     await reporter.stop();
   });
+
+  it('survives being evicted mid-message: the message is redelivered and applied once', async () => {
+    const slow = message('slow');
+    const later = message('after-eviction');
+    const applied: string[] = [];
+    let slowDeliveries = 0;
+    let laterSeen = false;
+    const consumer = new EventConsumer(s.kafka, {
+      groupId: `${s.prefix}evicted`,
+      topics: [s.topic('orders.events')],
+      accepts: ['OrderFulfilled'],
+      publisher,
+      logger: s.logger,
+      metrics: s.metrics,
+      // The broker's minimum: the first call below outlives it, so the group evicts the member.
+      sessionTimeoutMs: 6_000,
+      handler: async (envelope) => {
+        if (envelope.id === later.id) laterSeen = true;
+        if (envelope.id !== slow.id) return; // earlier tests' messages: this group reads them too
+        if (slowDeliveries++ === 0) await new Promise((resolve) => setTimeout(resolve, 9_000));
+        await s.db.transaction(async (tx) => {
+          if (await claimInboxMessage(tx, 'evicted-test', envelope)) applied.push(envelope.id);
+        });
+      },
+    });
+    await consumer.start();
+    await publisher.publish([record(slow)]);
+    await waitFor(
+      'the redelivered message to be applied',
+      () => (applied.length > 0 ? true : undefined),
+      30_000,
+    );
+    // Still consuming afterwards, and ready.
+    await publisher.publish([record(later)]);
+    await waitFor('a later message', () => (laterSeen ? true : undefined), 30_000);
+    await expect(consumer.check()).resolves.toBeUndefined();
+    await consumer.stop();
+    // Delivered at least twice (the evicted member never committed it), applied exactly once.
+    expect(applied).toEqual([slow.id]);
+    expect(slowDeliveries).toBeGreaterThanOrEqual(2);
+  }, 90_000);
 });
