@@ -107,19 +107,23 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const { db, publisher, metrics } = this.options;
     return db.transaction(async (tx) => {
-      const [lock] = await queryRows<{ locked: boolean }>(
+      // One statement takes the replica lock (once: a MATERIALIZED CTE is evaluated once, before
+      // the scan) and claims the oldest unpublished rows. Another replica holding the lock yields
+      // no rows. The outer `published_at IS NULL` is rechecked on rows a replica that just
+      // finished has published, so they are not claimed twice. Any failure below rolls it back.
+      const claimed = await queryRows<OutboxRow>(
         tx,
-        'SELECT pg_try_advisory_xact_lock($1) AS locked',
-        [RELAY_LOCK_KEY],
+        `WITH relay_lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($2) AS held)
+         UPDATE outbox SET published_at = clock_timestamp()
+         WHERE published_at IS NULL AND id IN (
+           SELECT o.id FROM outbox o, relay_lock
+           WHERE relay_lock.held AND o.published_at IS NULL ORDER BY o.id LIMIT $1)
+         RETURNING id, topic, message_key, headers, payload, created_at`,
+        [this.options.batchSize ?? 500, RELAY_LOCK_KEY],
       );
-      if (lock?.locked !== true) return 0; // another replica is draining
-      const rows = await queryRows<OutboxRow>(
-        tx,
-        `SELECT id, topic, message_key, headers, payload, created_at FROM outbox
-         WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-        [this.options.batchSize ?? 500],
-      );
-      if (rows.length === 0) return 0;
+      if (claimed.length === 0) return 0;
+      // RETURNING follows no order; commit order per order is id order.
+      const rows = claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
       await publisher.publish(
         rows.map((row) => ({
           topic: row.topic,
@@ -128,9 +132,6 @@ export class OutboxRelay {
           headers: row.headers,
         })),
       );
-      await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-        rows.map((row) => row.id),
-      ]);
       const now = Date.now();
       for (const row of rows)
         metrics.outboxPublishLag.observe((now - row.created_at.getTime()) / 1_000);

@@ -25,12 +25,15 @@ export class OutboxWriter {
       const p = index * 6;
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb, $${p + 6})`;
     });
+    values.push(OUTBOX_CHANNEL);
+    // One round trip: the rows, and a notification that wakes the relay the moment this
+    // transaction commits (NOTIFY is delivered at commit, never for a rollback).
     await tx.query(
-      `INSERT INTO outbox (message_id, topic, message_key, message_type, headers, payload)
-       VALUES ${rows.join(', ')}`,
+      `WITH inserted AS (
+         INSERT INTO outbox (message_id, topic, message_key, message_type, headers, payload)
+         VALUES ${rows.join(', ')} RETURNING 1)
+       SELECT pg_notify($${values.length}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
       values,
     );
-    // Wakes the relay right after commit instead of at its next poll.
-    await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
   }
 }
