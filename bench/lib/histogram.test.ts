@@ -1,6 +1,6 @@
-// `node --test bench/lib/`: the histogram against exact quantiles of the same samples.
+// Unit test (Vitest project unit): the histogram against exact quantiles of the same samples.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { Histogram, histogramOf } from './histogram.ts';
 
 function exactPercentile(sorted: readonly number[], percentile: number): number {
@@ -26,7 +26,7 @@ function lognormalSamples(count: number, seed: number): number[] {
   return samples;
 }
 
-void test('quantiles are within 0.1 % of the exact ones', () => {
+test('quantiles are within 0.1 % of the exact ones', () => {
   const samples = lognormalSamples(50_000, 42);
   const histogram = histogramOf(samples);
   const sorted = [...samples].sort((a, b) => a - b);
@@ -41,7 +41,7 @@ void test('quantiles are within 0.1 % of the exact ones', () => {
   assert.equal(histogram.count, samples.length);
 });
 
-void test('small values are exact and merging adds counts', () => {
+test('small values are exact and merging adds counts', () => {
   const a = histogramOf([0.001, 0.002, 0.002, 1.5]);
   const b = histogramOf([2.047, 0]);
   a.add(b);
@@ -51,7 +51,7 @@ void test('small values are exact and merging adds counts', () => {
   assert.equal(a.summary().min, 0);
 });
 
-void test('huge values are clamped, not lost', () => {
+test('huge values are clamped, not lost', () => {
   const h = new Histogram();
   h.record(10 * 3_600_000);
   h.record(Number.NaN);
