@@ -188,7 +188,8 @@ export async function startSagaSystem(
         orders: await createDatabase(adminUrl, dbNames.orders),
         payments: await createDatabase(adminUrl, dbNames.payments),
         fulfillment: await createDatabase(adminUrl, dbNames.fulfillment),
-        saga: await createDatabase(adminUrl, dbNames.saga),
+        // Only the orchestrator owns a saga database; dropRunState skips what was never made.
+        ...(mode === 'orchestration' ? { saga: await createDatabase(adminUrl, dbNames.saga) } : {}),
       }
     : {
         orders: endpoints.postgres.urls.orders,
