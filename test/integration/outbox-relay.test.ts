@@ -131,4 +131,45 @@ describe('outbox relay', () => {
     );
     expect(messages).toHaveLength(10);
   });
+
+  it('listens again after losing its LISTEN connection, so commits still wake it at once', async () => {
+    const listeners = async (): Promise<number[]> =>
+      (
+        await queryRows<{ pid: number }>(
+          s.db,
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+        )
+      ).map((row) => row.pid);
+    const publisher = new KafkaPublisher(s.kafka);
+    await publisher.connect();
+    // A poll far beyond the test's waits: only a notification can wake this relay in time.
+    const sleepy = new OutboxRelay({
+      db: s.db,
+      databaseUrl: s.url,
+      publisher,
+      logger: s.logger,
+      metrics: s.metrics,
+      pollIntervalMs: 120_000,
+    });
+    await sleepy.start();
+    const [first] = await waitFor('the LISTEN connection', async () => {
+      const pids = await listeners();
+      return pids.length === 1 ? pids : undefined;
+    });
+    await s.db.query('SELECT pg_terminate_backend($1)', [first]);
+    await waitFor('a new LISTEN connection', async () => {
+      const pids = await listeners();
+      return pids.length === 1 && pids[0] !== first ? true : undefined;
+    });
+
+    const writer = new OutboxWriter(s.prefix);
+    await s.db.transaction((tx) => writer.append(tx, [fulfilled(randomUUID(), 2000)]));
+    await waitFor(
+      'the notified relay to publish',
+      async () => ((await unpublished()) === 0 ? true : undefined),
+      10_000,
+    );
+    await sleepy.stop();
+    await publisher.disconnect();
+  });
 });

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { KafkaPublisher, TransactionRunner } from '@order-saga/messaging';
-import { queryRows, sleep } from '@order-saga/messaging';
+import { backoffDelay, queryRows, sleep } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import { OUTBOX_CHANNEL } from './outbox.ddl';
 
@@ -92,15 +92,11 @@ export class OutboxRelay {
   /** Resolves on the next NOTIFY, the poll interval, or stop(), whichever comes first. */
   private nextWake(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs ?? 1_000);
-      const wake = (): void => {
+      const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 1_000);
+      this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
-      function done(): void {
-        resolve();
-      }
-      this.wake = wake;
     });
   }
 
@@ -142,18 +138,46 @@ export class OutboxRelay {
 
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.options.databaseUrl });
-    client.on('notification', () => this.wake?.());
-    client.on('error', (error) => {
-      // The poll keeps publishing; re-listen so latency recovers too.
+    let listening = false;
+    const lost = (error?: Error): void => {
+      // Before LISTEN succeeded, the awaits below throw instead; after, report the loss once.
+      if (!listening) return;
+      listening = false;
+      if (this.listener === client) this.listener = undefined;
+      if (this.stopping.signal.aborted) return;
+      // The poll keeps publishing meanwhile; listening again brings the latency back.
       this.options.logger.warn({ err: error }, 'outbox.listener_lost');
-      this.listener = undefined;
-      if (!this.stopping.signal.aborted) {
-        void sleep(1_000, this.stopping.signal).then(() => this.listen().catch(() => undefined));
-      }
-    });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      void this.listenAgain();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', () => this.wake?.());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    listening = true;
     this.listener = client;
+  }
+
+  private async listenAgain(): Promise<void> {
+    for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
+      await sleep(
+        backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }) + 100,
+        this.stopping.signal,
+      );
+      if (this.stopping.signal.aborted) return;
+      try {
+        await this.listen();
+        this.options.logger.info({ attempt }, 'outbox.listener_restored');
+        return;
+      } catch (error) {
+        this.options.logger.warn({ err: error, attempt }, 'outbox.listen_failed');
+      }
+    }
   }
 
   private async reportPending(): Promise<void> {
