@@ -41,6 +41,9 @@ export interface SagaSystem {
   readonly providerUrl: string;
   /** SIGKILLs a service (a crash, no graceful shutdown) and starts it again on the same port. */
   crashAndRestart(name: ProcessName): Promise<void>;
+  /** SIGKILLs a service and leaves it down (an outage), until `start` brings it back. */
+  kill(name: ProcessName): Promise<void>;
+  start(name: ProcessName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -260,6 +263,15 @@ export async function startSagaSystem(
     throw error;
   }
 
+  async function kill(name: ProcessName): Promise<void> {
+    await terminate(services[name].process, 'SIGKILL');
+  }
+  async function start(name: ProcessName): Promise<void> {
+    const service = services[name];
+    service.process = launch(service);
+    await waitReady(service);
+  }
+
   return {
     runId,
     topicPrefix,
@@ -272,11 +284,11 @@ export async function startSagaSystem(
     fulfillmentUrl: url('fulfillment-service'),
     providerUrl: url('payment-provider-sim'),
     async crashAndRestart(name) {
-      const service = services[name];
-      await terminate(service.process, 'SIGKILL');
-      service.process = launch(service);
-      await waitReady(service);
+      await kill(name);
+      await start(name);
     },
+    kill,
+    start,
     async stop() {
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
       await dropRunState();

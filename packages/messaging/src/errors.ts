@@ -13,6 +13,16 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * A dependency the handler cannot work without is down (the payment provider, say). The message
+ * is fine and so is the handler: it is retried with capped backoff for as long as the outage
+ * lasts, never dead-lettered for it. Its partition waits, which is the honest state: every
+ * message there would need the same dependency.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name: string = 'DependencyUnavailableError';
+}
+
 export function errorCode(error: unknown): string {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string')
     return error.code;

@@ -11,7 +11,7 @@ import {
 } from '@order-saga/contracts';
 import { parseTraceparent, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
-import { TerminalError, errorCode, errorMessage } from './errors';
+import { DependencyUnavailableError, TerminalError, errorCode, errorMessage } from './errors';
 import type { KafkaPublisher } from './publisher';
 
 export interface Delivery {
@@ -150,7 +150,7 @@ export class EventConsumer {
     let sinceCommit = 0;
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
-      await this.process(batch.topic, batch.partition, message, () => payload.heartbeat());
+      await this.process(batch.topic, batch.partition, message, payload);
       payload.resolveOffset(message.offset);
       // Cheap: kafkajs sends one only when the heartbeat interval has passed. Without it a long
       // batch outlived the session and the member was evicted mid-batch (seen at 200 orders/s).
@@ -170,7 +170,7 @@ export class EventConsumer {
     topic: string,
     partition: number,
     message: KafkaMessage,
-    heartbeat: () => Promise<void>,
+    batch: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
   ): Promise<void> {
     const type = headerValue(message.headers, HEADERS.type);
     if (type !== undefined && this.skipped.has(type)) {
@@ -194,14 +194,23 @@ export class EventConsumer {
       messageId: envelope.id,
       messageType: envelope.type,
     });
-    for (let attempt = 1; ; attempt++) {
+    // Attempts against maxAttempts; waits for an unavailable dependency do not count.
+    let attempt = 0;
+    for (let delivery = 1; ; delivery++) {
       try {
-        await this.options.handler(envelope, { topic, partition, offset: message.offset, attempt });
+        await this.options.handler(envelope, {
+          topic,
+          partition,
+          offset: message.offset,
+          attempt: delivery,
+        });
         this.options.metrics.messagesConsumed.inc({ type: envelope.type, result: 'handled' });
         return;
       } catch (error) {
         // A contract violation raised while handling is a bug in the handler: retrying cannot fix it.
         const terminal = error instanceof TerminalError || error instanceof ContractViolation;
+        const outage = error instanceof DependencyUnavailableError;
+        if (!outage) attempt++;
         if (terminal || attempt >= maxAttempts || this.stopping.signal.aborted) {
           if (this.stopping.signal.aborted && !terminal) throw error; // redelivered after restart
           log.error({ err: error, attempt, terminal }, 'message.handler_failed');
@@ -212,10 +221,15 @@ export class EventConsumer {
           });
           return;
         }
-        const delay = backoffDelay(attempt - 1, this.options.backoff ?? DEFAULT_BACKOFF);
-        log.warn({ err: error, attempt, retryInMs: delay }, 'message.retry_scheduled');
+        const delay = backoffDelay(delivery - 1, this.options.backoff ?? DEFAULT_BACKOFF);
+        // An outage retries every few seconds for as long as it lasts: log its start, then sparsely.
+        if (!outage || delivery === 1 || delivery % 20 === 0) {
+          log.warn({ err: error, attempt, delivery, outage, retryInMs: delay }, 'message.retry_scheduled');
+        }
         await sleep(delay, this.stopping.signal);
-        await heartbeat();
+        await batch.heartbeat();
+        // The partition moved to another member meanwhile: leave the message to its new owner.
+        if (!batch.isRunning() || batch.isStale()) throw error;
       }
     }
   }

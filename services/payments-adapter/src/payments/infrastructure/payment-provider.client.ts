@@ -1,8 +1,11 @@
-import { TerminalError } from '@order-saga/messaging';
+import { DependencyUnavailableError, TerminalError } from '@order-saga/messaging';
 import type { AuthorizationResult } from '../domain/payment';
 
-/** The provider could not give an answer (timeout, connection refused, 5xx): worth retrying. */
-export class ProviderUnavailableError extends Error {
+/**
+ * The provider could not give an answer (timeout, connection refused, 5xx). The consumer retries
+ * for as long as that lasts; the order waits in PAYMENT_PENDING and resumes when the provider does.
+ */
+export class ProviderUnavailableError extends DependencyUnavailableError {
   override readonly name = 'ProviderUnavailableError';
   readonly code = 'PROVIDER.UNAVAILABLE';
 }
