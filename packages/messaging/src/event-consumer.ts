@@ -224,7 +224,10 @@ export class EventConsumer {
         const delay = backoffDelay(delivery - 1, this.options.backoff ?? DEFAULT_BACKOFF);
         // An outage retries every few seconds for as long as it lasts: log its start, then sparsely.
         if (!outage || delivery === 1 || delivery % 20 === 0) {
-          log.warn({ err: error, attempt, delivery, outage, retryInMs: delay }, 'message.retry_scheduled');
+          log.warn(
+            { err: error, attempt, delivery, outage, retryInMs: delay },
+            'message.retry_scheduled',
+          );
         }
         await sleep(delay, this.stopping.signal);
         await batch.heartbeat();
