@@ -3,7 +3,8 @@
 import { Histogram, type Summary } from './histogram.ts';
 import type { ClosedLoopResult, OpenLoopResult } from './load-protocol.ts';
 import { bucketQuantile, delta, histogramCount, histogramDelta } from './prometheus.ts';
-import type { SagaEvents, SagaEventName } from './saga-events.ts';
+import type { SagaEvents } from './saga-events.ts';
+import { CHOREOGRAPHY_HOPS, ORCHESTRATION_HOPS } from './saga-hops.ts';
 import type { Samplers } from './samplers.ts';
 import { cpuDelta, type CpuSample, type Snapshot } from './snapshot.ts';
 
@@ -145,112 +146,6 @@ function counterDelta(
   const a = after.metrics[service];
   return b === undefined || a === undefined ? 0 : delta(b, a, name, match);
 }
-
-type Hop = {
-  segment: string;
-  from: [SagaEventName | 'scheduled', 'ceTime' | 'kafkaTime' | 'receivedAt' | 'at'];
-  to: [SagaEventName, 'ceTime' | 'kafkaTime' | 'receivedAt'];
-};
-
-function relayed(name: SagaEventName): Hop {
-  return {
-    segment: `${name}: commit + relay -> Kafka`,
-    from: [name, 'ceTime'],
-    to: [name, 'kafkaTime'],
-  };
-}
-
-function consumed(service: string, from: SagaEventName, to: SagaEventName): Hop {
-  return {
-    segment: `${service}: fetch -> ${to} built`,
-    from: [from, 'kafkaTime'],
-    to: [to, 'ceTime'],
-  };
-}
-
-/** Orchestration: the orchestrator turns each fact into the next command (two more hops). */
-const ORCHESTRATION_HOPS: readonly Hop[] = [
-  {
-    segment: 'POST due -> OrderCreated built (HTTP, validation)',
-    from: ['scheduled', 'at'],
-    to: ['OrderCreated', 'ceTime'],
-  },
-  relayed('OrderCreated'),
-  consumed('saga-orchestrator', 'OrderCreated', 'AuthorizePayment'),
-  relayed('AuthorizePayment'),
-  consumed('payments-adapter', 'AuthorizePayment', 'PaymentInitiated'),
-  {
-    segment: 'payments-adapter: tx, provider call -> PaymentConfirmed built',
-    from: ['PaymentInitiated', 'ceTime'],
-    to: ['PaymentConfirmed', 'ceTime'],
-  },
-  relayed('PaymentConfirmed'),
-  consumed('saga-orchestrator', 'PaymentConfirmed', 'ReserveInventory'),
-  relayed('ReserveInventory'),
-  consumed('fulfillment-service', 'ReserveInventory', 'InventoryReserved'),
-  relayed('InventoryReserved'),
-  consumed('orders-service', 'InventoryReserved', 'OrderFulfilled'),
-  relayed('OrderFulfilled'),
-  {
-    segment: 'client (observer) fetch',
-    from: ['OrderFulfilled', 'kafkaTime'],
-    to: ['OrderFulfilled', 'receivedAt'],
-  },
-];
-
-/** The critical path of a fulfilled saga, cut where an event is written or sent. */
-const CHOREOGRAPHY_HOPS: readonly Hop[] = [
-  {
-    segment: 'POST due -> OrderCreated built (HTTP, validation)',
-    from: ['scheduled', 'at'],
-    to: ['OrderCreated', 'ceTime'],
-  },
-  {
-    segment: 'OrderCreated: commit + relay -> Kafka',
-    from: ['OrderCreated', 'ceTime'],
-    to: ['OrderCreated', 'kafkaTime'],
-  },
-  {
-    segment: 'payments-adapter: fetch -> PaymentInitiated built',
-    from: ['OrderCreated', 'kafkaTime'],
-    to: ['PaymentInitiated', 'ceTime'],
-  },
-  {
-    segment: 'payments-adapter: tx, provider call -> PaymentConfirmed built',
-    from: ['PaymentInitiated', 'ceTime'],
-    to: ['PaymentConfirmed', 'ceTime'],
-  },
-  {
-    segment: 'PaymentConfirmed: commit + relay -> Kafka',
-    from: ['PaymentConfirmed', 'ceTime'],
-    to: ['PaymentConfirmed', 'kafkaTime'],
-  },
-  {
-    segment: 'fulfillment-service: fetch -> InventoryReserved built',
-    from: ['PaymentConfirmed', 'kafkaTime'],
-    to: ['InventoryReserved', 'ceTime'],
-  },
-  {
-    segment: 'InventoryReserved: commit + relay -> Kafka',
-    from: ['InventoryReserved', 'ceTime'],
-    to: ['InventoryReserved', 'kafkaTime'],
-  },
-  {
-    segment: 'orders-service: fetch -> OrderFulfilled built',
-    from: ['InventoryReserved', 'kafkaTime'],
-    to: ['OrderFulfilled', 'ceTime'],
-  },
-  {
-    segment: 'OrderFulfilled: commit + relay -> Kafka',
-    from: ['OrderFulfilled', 'ceTime'],
-    to: ['OrderFulfilled', 'kafkaTime'],
-  },
-  {
-    segment: 'client (observer) fetch',
-    from: ['OrderFulfilled', 'kafkaTime'],
-    to: ['OrderFulfilled', 'receivedAt'],
-  },
-];
 
 export interface PhaseInput {
   readonly spec: PhaseSpec;
