@@ -27,12 +27,8 @@ for arg in "$@"; do [[ $arg == -h || $arg == --help ]] && help=true; done
 command -v npm >/dev/null ||
   fail "npm not found: install Node.js with npm (any recent version; the project brings its own Node 24), e.g. apt-get install -y nodejs npm"
 
-# node_modules/.package-lock.json is written by every install: older than package-lock.json means
-# the lock file changed since (a pull), missing means nothing was installed yet.
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  step 'installing dependencies' '(npm ci)'
-  npm ci --no-audit --no-fund
-fi
+source scripts/lib/ensure-install.sh
+ensure_install step
 # The devDependency `node@24` puts Node 24 here; the scripts rely on its TypeScript type stripping.
 NODE="$PWD/node_modules/.bin/node"
 [[ -x $NODE ]] || fail "$NODE is missing after the install: run \`npm ci\` and look at its output"
