@@ -42,21 +42,21 @@ export class OutboxRelay {
   private listener: Client | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private pendingTimer: NodeJS.Timeout | undefined;
+  private housekeepingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
   async start(): Promise<void> {
     await this.listen();
     this.loop = this.run();
-    this.pendingTimer = setInterval(() => void this.reportPending(), 5_000);
-    this.pendingTimer.unref();
+    this.housekeepingTimer = setInterval(() => void this.housekeeping(), 5_000);
+    this.housekeepingTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
     this.wake?.();
-    clearInterval(this.pendingTimer);
+    clearInterval(this.housekeepingTimer);
     await this.loop;
     await this.listener?.end().catch(() => undefined);
   }
@@ -180,7 +180,8 @@ export class OutboxRelay {
     }
   }
 
-  private async reportPending(): Promise<void> {
+  /** Every 5 s: the outbox_pending gauge, and deletion of rows published past the retention. */
+  private async housekeeping(): Promise<void> {
     const { db, metrics, logger } = this.options;
     try {
       const [row] = await queryRows<{ pending: string }>(
