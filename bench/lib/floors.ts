@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { createEnvelope, encodeEnvelope } from '@order-saga/contracts';
 import { EventConsumer, KafkaPublisher, createKafka } from '@order-saga/messaging';
 import { SagaMetrics, createLogger } from '@order-saga/observability';
-import { OUTBOX_DDL } from '@order-saga/outbox';
+import { OUTBOX_V1 } from '@order-saga/outbox';
 import { ensureTopics } from '../../scripts/stack/kafka-topics.ts';
 import { epochNow } from './http-client.ts';
 import { Histogram } from './histogram.ts';
@@ -57,7 +57,7 @@ CREATE TABLE orders (
   created_at     timestamptz NOT NULL DEFAULT now(),
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
-${OUTBOX_DDL}`;
+${OUTBOX_V1.up}`;
 
 /**
  * (a) BEGIN; INSERT one order row; INSERT one outbox row; COMMIT — with the `pg` driver the

@@ -4,12 +4,11 @@ import { createEnvelope, encodeEnvelope, type Envelope } from '@order-saga/contr
 import {
   ConsumerLagReporter,
   EventConsumer,
-  INBOX_DDL,
   KafkaPublisher,
   TerminalError,
-  claimInboxMessage,
-  queryRows,
 } from '@order-saga/messaging';
+import { INBOX_V1, claimInboxMessage } from '@order-saga/inbox';
+import { queryRows } from '@order-saga/persistence';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { readTopics } from '../support/topic-reader.ts';
 import { brokers, scratch, type Scratch } from './support/scratch.ts';
@@ -19,7 +18,7 @@ let publisher: KafkaPublisher;
 
 beforeAll(async () => {
   s = await scratch('consumer', ['orders.events', 'orders.events.dlt']);
-  await s.db.query(INBOX_DDL);
+  await s.db.query(INBOX_V1.up);
   await s.db.query('CREATE TABLE effects (message_id uuid NOT NULL, tag text NOT NULL)');
   publisher = new KafkaPublisher(s.kafka);
   await publisher.connect();
@@ -94,8 +93,7 @@ describe('event consumer', () => {
       publisher,
       logger: s.logger,
       metrics: s.metrics,
-      backoff: { baseMs: 10, maxMs: 50 },
-      maxAttempts: 4,
+      retry: { baseMs: 10, capMs: 50, attempts: 4, jitter: 'full', whenExhausted: 'dead-letter' },
       handler: async (envelope) => {
         if (envelope.correlationId === 'not-ours')
           throw new TerminalError('TEST.SKIP_FAILED', 'handled a skipped type');

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope, type Envelope } from '@order-saga/contracts';
-import { KafkaPublisher, queryRows, type OutgoingRecord } from '@order-saga/messaging';
-import { OUTBOX_DDL, OutboxRelay, OutboxWriter } from '@order-saga/outbox';
+import { KafkaPublisher, type OutgoingRecord } from '@order-saga/messaging';
+import { queryRows } from '@order-saga/persistence';
+import { OUTBOX_V1, OutboxRelay, OutboxWriter } from '@order-saga/outbox';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { readTopics } from '../support/topic-reader.ts';
 import { brokers, scratch, type Scratch } from './support/scratch.ts';
@@ -11,7 +12,7 @@ let s: Scratch;
 
 beforeAll(async () => {
   s = await scratch('outbox', ['orders.events']);
-  await s.db.query(OUTBOX_DDL);
+  await s.db.query(OUTBOX_V1.up);
 });
 
 afterAll(async () => {

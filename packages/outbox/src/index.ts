@@ -1,4 +1,4 @@
-export * from './outbox.ddl';
+export * from './migrations';
+export * from './outbox-channel';
 export * from './outbox-relay';
 export * from './outbox-writer';
-export * from './messaging-runtime';

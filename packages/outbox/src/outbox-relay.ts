@@ -1,8 +1,9 @@
 import { Client } from 'pg';
-import type { KafkaPublisher, TransactionRunner } from '@order-saga/messaging';
-import { backoffDelay, queryRows, sleep } from '@order-saga/messaging';
+import type { KafkaPublisher } from '@order-saga/messaging';
+import { queryRows, type TransactionRunner } from '@order-saga/persistence';
+import { retry, retryDelay, retryPolicy, sleep, type RetryPolicy } from '@order-saga/resilience';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
-import { OUTBOX_CHANNEL } from './outbox.ddl';
+import { OUTBOX_CHANNEL } from './outbox-channel';
 
 export interface OutboxRelayOptions {
   readonly db: TransactionRunner;
@@ -17,7 +18,27 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Published rows are deleted after this long; they are kept a while for inspection. */
   readonly retentionMs?: number;
+  /** Retries of a failed drain (Kafka or the database down); never exhausted. */
+  readonly publishRetry?: RetryPolicy;
+  /** Retries of the LISTEN connection after it was lost; the poll publishes meanwhile. */
+  readonly relistenRetry?: RetryPolicy;
 }
+
+export const DEFAULT_PUBLISH_RETRY: RetryPolicy = retryPolicy({
+  baseMs: 200,
+  capMs: 5_000,
+  attempts: Infinity,
+  jitter: 'full',
+  whenExhausted: 'fail',
+});
+// Equal jitter: every replica lost its LISTEN together when the database restarted.
+export const DEFAULT_RELISTEN_RETRY: RetryPolicy = retryPolicy({
+  baseMs: 500,
+  capMs: 10_000,
+  attempts: Infinity,
+  jitter: 'equal',
+  whenExhausted: 'fail',
+});
 
 interface OutboxRow {
   id: string;
@@ -73,17 +94,20 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     const { logger } = this.options;
-    let failures = 0;
-    while (!this.stopping.signal.aborted) {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
       const woken = this.nextWake();
       try {
-        await this.drain();
-        failures = 0;
-      } catch (error) {
-        failures++;
-        logger.error({ err: error, failures }, 'outbox.publish_failed');
-        await sleep(Math.min(5_000, 100 * 2 ** failures), this.stopping.signal);
-        continue;
+        await retry(() => this.drain(), this.options.publishRetry ?? DEFAULT_PUBLISH_RETRY, {
+          signal,
+          onRetry: (error, next) =>
+            logger.error(
+              { err: error, failures: next.attempt, retryInMs: next.delayMs },
+              'outbox.publish_failed',
+            ),
+        });
+      } catch {
+        continue; // stopping (the publish policy is never exhausted)
       }
       await woken;
     }
@@ -164,19 +188,26 @@ export class OutboxRelay {
   }
 
   private async listenAgain(): Promise<void> {
-    for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
-      await sleep(
-        backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }) + 100,
-        this.stopping.signal,
+    const { logger } = this.options;
+    const signal = this.stopping.signal;
+    const policy = this.options.relistenRetry ?? DEFAULT_RELISTEN_RETRY;
+    await sleep(retryDelay(policy, 0), signal);
+    if (signal.aborted) return;
+    try {
+      await retry(
+        async (attempt) => {
+          await this.listen();
+          logger.info({ attempt }, 'outbox.listener_restored');
+        },
+        policy,
+        {
+          signal,
+          onRetry: (error, next) =>
+            logger.warn({ err: error, attempt: next.attempt }, 'outbox.listen_failed'),
+        },
       );
-      if (this.stopping.signal.aborted) return;
-      try {
-        await this.listen();
-        this.options.logger.info({ attempt }, 'outbox.listener_restored');
-        return;
-      } catch (error) {
-        this.options.logger.warn({ err: error, attempt }, 'outbox.listen_failed');
-      }
+    } catch {
+      // stopping: the relistening policy is never exhausted
     }
   }
 

@@ -1,6 +1,6 @@
 import { encodeEnvelope, topicName, type Envelope } from '@order-saga/contracts';
-import type { SqlExecutor } from '@order-saga/messaging';
-import { OUTBOX_CHANNEL } from './outbox.ddl';
+import type { SqlExecutor } from '@order-saga/persistence';
+import { OUTBOX_CHANNEL } from './outbox-channel';
 
 /**
  * Appends messages to the outbox inside the caller's transaction, so a state change and the

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { TOPICS } from '@order-saga/contracts';
-import { runService, startSagaService } from '@order-saga/service-runtime';
+import { INBOX_MIGRATIONS } from '@order-saga/inbox';
+import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
+import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadFulfillmentConfig } from './config';
 import {
   CONSUMER_NAME,
@@ -14,10 +16,11 @@ import { INVENTORY_DB, InventoryController } from './inventory/interface/invento
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE_NAME, () => {
   const config = loadFulfillmentConfig();
-  return startSagaService({
+  return bootSagaParticipant({
     name: SERVICE_NAME,
     config,
-    migrations: [CreateInventory1732780200000],
+    // The outbox and inbox tables come from their packages, as frozen versions.
+    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateInventory1732780200000],
     build: ({ db, outbox, logger, metrics }) => {
       const inventory = new InventoryRepository();
       const reserve = new ReserveInventoryHandler(db, inventory, outbox, logger, metrics);

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { TOPICS } from '@order-saga/contracts';
-import { runService, startSagaService } from '@order-saga/service-runtime';
+import { INBOX_MIGRATIONS } from '@order-saga/inbox';
+import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
+import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadOrdersConfig } from './config';
 import {
   ApplySagaFactHandler,
@@ -16,10 +18,11 @@ import { OrdersController } from './orders/interface/orders.controller';
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE_NAME, () => {
   const config = loadOrdersConfig();
-  return startSagaService({
+  return bootSagaParticipant({
     name: SERVICE_NAME,
     config,
-    migrations: [CreateOrders1732780000000],
+    // The outbox and inbox tables come from their packages, as frozen versions.
+    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateOrders1732780000000],
     build: ({ db, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
       const apply = new ApplySagaFactHandler(db, orders, outbox, logger, metrics);

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { TOPICS } from '@order-saga/contracts';
-import { runService, startSagaService } from '@order-saga/service-runtime';
+import { INBOX_MIGRATIONS } from '@order-saga/inbox';
+import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
+import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadPaymentsConfig } from './config';
 import {
   AuthorizePaymentHandler,
@@ -17,10 +19,11 @@ import { PaymentRepository } from './payments/infrastructure/payment.repository'
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE_NAME, () => {
   const config = loadPaymentsConfig();
-  return startSagaService({
+  return bootSagaParticipant({
     name: SERVICE_NAME,
     config,
-    migrations: [CreatePayments1732780100000],
+    // The outbox and inbox tables come from their packages, as frozen versions.
+    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreatePayments1732780100000],
     build: ({ db, outbox, logger, metrics }) => {
       const payments = new PaymentRepository();
       const provider = new PaymentProviderClient(

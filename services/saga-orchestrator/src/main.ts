@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { TOPICS } from '@order-saga/contracts';
-import { runService, startSagaService } from '@order-saga/service-runtime';
+import { INBOX_MIGRATIONS } from '@order-saga/inbox';
+import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
+import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadOrchestratorConfig } from './config';
 import {
   CONSUMER_NAME,
@@ -13,10 +15,11 @@ import { SagaRepository } from './saga/infrastructure/saga.repository';
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE_NAME, () => {
   const config = loadOrchestratorConfig();
-  return startSagaService({
+  return bootSagaParticipant({
     name: SERVICE_NAME,
     config,
-    migrations: [CreateSagas1732780300000],
+    // The outbox and inbox tables come from their packages, as frozen versions.
+    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateSagas1732780300000],
     build: ({ db, outbox, logger, metrics }) => {
       const saga = new RunOrderSagaHandler(db, new SagaRepository(), outbox, logger, metrics);
       return {

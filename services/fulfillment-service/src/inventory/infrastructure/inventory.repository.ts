@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InventoryFailureReason, OrderLine } from '@order-saga/contracts';
-import { queryRows, type SqlExecutor } from '@order-saga/messaging';
+import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 
 export interface StockLevel {
   readonly sku: string;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
 import { z } from 'zod';
 import { Sku } from '@order-saga/contracts';
-import type { SqlExecutor } from '@order-saga/messaging';
+import type { SqlExecutor } from '@order-saga/persistence';
 import { ProblemError } from '@order-saga/service-runtime';
 import { InventoryRepository, type StockLevel } from '../infrastructure/inventory.repository';
 

@@ -5,12 +5,9 @@ import {
   type CancellationReason,
   type Envelope,
 } from '@order-saga/contracts';
-import {
-  TerminalError,
-  causedBy,
-  claimInboxMessage,
-  type TransactionRunner,
-} from '@order-saga/messaging';
+import { TerminalError, causedBy } from '@order-saga/messaging';
+import { claimInboxMessage } from '@order-saga/inbox';
+import { type TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { planTransition, type SagaFact } from '../domain/order-state-machine';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope } from '@order-saga/contracts';
-import type { TransactionRunner } from '@order-saga/messaging';
+import type { TransactionRunner } from '@order-saga/persistence';
 import type { Logger } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { orderTotal, type NewOrder, type OrderView } from '../domain/order';

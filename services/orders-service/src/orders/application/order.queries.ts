@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@order-saga/messaging';
+import type { SqlExecutor } from '@order-saga/persistence';
 import type { OrderView } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderRepository } from '../infrastructure/order.repository';

@@ -1,5 +1,5 @@
 import type { CancellationReason, OrderLine } from '@order-saga/contracts';
-import { queryRows, type SqlExecutor } from '@order-saga/messaging';
+import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 import type { OrderTransition, OrderView, SagaStep } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import type { StepUpdate } from '../domain/saga-step';

@@ -1,4 +1,4 @@
-import type { TransactionRunner } from '@order-saga/messaging';
+import type { TransactionRunner } from '@order-saga/persistence';
 import type { SagaMetrics } from '@order-saga/observability';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 

@@ -1,11 +1,7 @@
 import { createEnvelope, type AnyEnvelope, type CancellationReason } from '@order-saga/contracts';
-import {
-  TerminalError,
-  causedBy,
-  claimInboxMessage,
-  inboxContains,
-  type TransactionRunner,
-} from '@order-saga/messaging';
+import { TerminalError, causedBy } from '@order-saga/messaging';
+import { claimInboxMessage, inboxContains } from '@order-saga/inbox';
+import { type TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { refundKey } from '../domain/payment';

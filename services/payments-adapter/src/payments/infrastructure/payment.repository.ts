@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderLine, PaymentFailureReason } from '@order-saga/contracts';
-import { queryRows, type SqlExecutor } from '@order-saga/messaging';
+import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 import type { Payment, PaymentStatus } from '../domain/payment';
 
 interface PaymentRow {

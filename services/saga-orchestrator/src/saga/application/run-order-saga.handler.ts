@@ -1,5 +1,7 @@
 import { createEnvelope, type AnyEnvelope, type Envelope } from '@order-saga/contracts';
-import { causedBy, claimInboxMessage, type TransactionRunner } from '@order-saga/messaging';
+import { causedBy } from '@order-saga/messaging';
+import { claimInboxMessage } from '@order-saga/inbox';
+import { type TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { decide, type SagaCommand, type SagaFact } from '../domain/order-saga';

@@ -1,5 +1,5 @@
 import type { CancellationReason } from '@order-saga/contracts';
-import { queryRows, type SqlExecutor } from '@order-saga/messaging';
+import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 import type {
   Compensation,
   OrderSnapshot,

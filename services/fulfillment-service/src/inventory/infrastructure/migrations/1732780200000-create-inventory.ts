@@ -1,6 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { INBOX_DDL } from '@order-saga/messaging';
-import { OUTBOX_DDL } from '@order-saga/outbox';
 
 export class CreateInventory1732780200000 implements MigrationInterface {
   name = 'CreateInventory1732780200000';
@@ -30,13 +28,9 @@ export class CreateInventory1732780200000 implements MigrationInterface {
       INSERT INTO stock_levels (sku, available) VALUES
         ('SKU-DEMO-1', 1000000), ('SKU-DEMO-2', 1000000), ('SKU-LIMITED', 5), ('SKU-SOLD-OUT', 0);
     `);
-    await queryRunner.query(OUTBOX_DDL);
-    await queryRunner.query(INBOX_DDL);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      'DROP TABLE IF EXISTS inventory_reservations, stock_levels, outbox, inbox',
-    );
+    await queryRunner.query('DROP TABLE IF EXISTS inventory_reservations, stock_levels');
   }
 }

@@ -1,6 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { INBOX_DDL } from '@order-saga/messaging';
-import { OUTBOX_DDL } from '@order-saga/outbox';
 
 export class CreateOrders1732780000000 implements MigrationInterface {
   name = 'CreateOrders1732780000000';
@@ -64,13 +62,11 @@ export class CreateOrders1732780000000 implements MigrationInterface {
                              WHEN 'COMPENSATED' THEN 3 ELSE 2 END
         $$;
     `);
-    await queryRunner.query(OUTBOX_DDL);
-    await queryRunner.query(INBOX_DDL);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      DROP TABLE IF EXISTS saga_steps, order_transitions, order_items, orders, outbox, inbox;
+      DROP TABLE IF EXISTS saga_steps, order_transitions, order_items, orders;
       DROP FUNCTION IF EXISTS saga_step_rank(text);
     `);
   }

@@ -1,6 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { INBOX_DDL } from '@order-saga/messaging';
-import { OUTBOX_DDL } from '@order-saga/outbox';
 
 export class CreatePayments1732780100000 implements MigrationInterface {
   name = 'CreatePayments1732780100000';
@@ -35,11 +33,9 @@ export class CreatePayments1732780100000 implements MigrationInterface {
       );
       CREATE INDEX payment_attempts_payment_idx ON payment_attempts (payment_id);
     `);
-    await queryRunner.query(OUTBOX_DDL);
-    await queryRunner.query(INBOX_DDL);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE IF EXISTS payment_attempts, payments, outbox, inbox');
+    await queryRunner.query('DROP TABLE IF EXISTS payment_attempts, payments');
   }
 }

@@ -1,6 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { INBOX_DDL } from '@order-saga/messaging';
-import { OUTBOX_DDL } from '@order-saga/outbox';
 
 export class CreateSagas1732780300000 implements MigrationInterface {
   name = 'CreateSagas1732780300000';
@@ -22,11 +20,9 @@ export class CreateSagas1732780300000 implements MigrationInterface {
       CREATE INDEX saga_instances_running_deadline_idx ON saga_instances (deadline)
         WHERE status IN ('RUNNING', 'COMPENSATING');
     `);
-    await queryRunner.query(OUTBOX_DDL);
-    await queryRunner.query(INBOX_DDL);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE IF EXISTS saga_instances, outbox, inbox');
+    await queryRunner.query('DROP TABLE IF EXISTS saga_instances');
   }
 }

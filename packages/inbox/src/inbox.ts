@@ -1,19 +1,7 @@
-import { queryRows, type SqlExecutor } from './sql';
+import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 
-/**
- * The inbox records which messages a consumer has applied, in the same transaction as their
- * effects. Kafka delivers at least once; the inbox turns that into exactly-once effects.
- */
-export const INBOX_DDL = `
-CREATE TABLE IF NOT EXISTS inbox (
-  consumer     text        NOT NULL,
-  message_id   uuid        NOT NULL,
-  message_type text        NOT NULL,
-  processed_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (consumer, message_id)
-);
-CREATE INDEX IF NOT EXISTS inbox_processed_at_idx ON inbox (processed_at);
-`;
+// The inbox records which messages a consumer has applied, in the same transaction as their
+// effects. Kafka delivers at least once; the inbox turns that into exactly-once effects.
 
 /**
  * Claims a message for `consumer` inside the caller's transaction. Returns false when it was

@@ -4,22 +4,23 @@ import type { DataSource, DataSourceOptions } from 'typeorm';
 import { topicName, type MessageName, type SagaTopic } from '@order-saga/contracts';
 import { createKafka, type EnvelopeHandler } from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
-import { MessagingRuntime, OutboxWriter } from '@order-saga/outbox';
-import type { BaseConfig, DatabaseConfig, KafkaConfig } from './config';
-import { openDatabase } from './data-source';
-import { createHttpApp } from './http-app';
-import { routeProcessWarnings } from './process-warnings';
-import { shellModule } from './shell-module';
+import { OutboxWriter } from '@order-saga/outbox';
+import { openDatabase } from '@order-saga/persistence';
+import type { BaseConfig, DatabaseConfig, KafkaConfig } from '../config';
+import { createHttpApp } from '../http-app';
+import { routeProcessWarnings } from '../process-warnings';
+import { shellModule } from '../shell-module';
+import { MessagingRuntime } from './messaging-runtime';
 
-/** What a saga service's composition root gets to build its use cases from. */
-export interface SagaServiceContext {
+/** What a saga participant's composition root gets to build its use cases from. */
+export interface SagaParticipantContext {
   readonly db: DataSource;
   readonly outbox: OutboxWriter;
   readonly logger: Logger;
   readonly metrics: SagaMetrics;
 }
 
-export interface SagaServiceParts {
+export interface SagaParticipantParts {
   /** The service's consumer: its inbox name doubles as the Kafka group id. */
   readonly consumer?: {
     readonly name: string;
@@ -32,11 +33,11 @@ export interface SagaServiceParts {
   readonly providers?: Provider[];
 }
 
-export interface SagaServiceDefinition {
+export interface SagaParticipantDefinition {
   readonly name: string;
   readonly config: BaseConfig & KafkaConfig & DatabaseConfig;
   readonly migrations: NonNullable<DataSourceOptions['migrations']>;
-  readonly build: (context: SagaServiceContext) => SagaServiceParts;
+  readonly build: (context: SagaParticipantContext) => SagaParticipantParts;
 }
 
 /**
@@ -44,8 +45,8 @@ export interface SagaServiceDefinition {
  * with migrations, outbox writer and relay, consumer, HTTP app with health and metrics, and the
  * shutdown order (consumer and relay first, then the pool). The service supplies its use cases.
  */
-export async function startSagaService(
-  definition: SagaServiceDefinition,
+export async function bootSagaParticipant(
+  definition: SagaParticipantDefinition,
 ): Promise<{ app: INestApplication; port: number; host: string; logger: Logger }> {
   const { name, config } = definition;
   const logger = createLogger(name, config.LOG_LEVEL);

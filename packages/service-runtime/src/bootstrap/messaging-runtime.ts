@@ -5,11 +5,11 @@ import {
   KafkaPublisher,
   KafkaReadiness,
   type EnvelopeHandler,
-  type TransactionRunner,
 } from '@order-saga/messaging';
 import type { MessageName } from '@order-saga/contracts';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay } from '@order-saga/outbox';
+import type { TransactionRunner } from '@order-saga/persistence';
 
 export interface MessagingRuntimeOptions {
   readonly kafka: Kafka;

@@ -6,13 +6,20 @@ import {
   decodeMessage,
   headerValue,
   type MessageName,
-  deadLetterTopic,
   type AnyEnvelope,
 } from '@order-saga/contracts';
 import { parseTraceparent, type Logger, type SagaMetrics } from '@order-saga/observability';
-import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
-import { DependencyUnavailableError, TerminalError, errorCode, errorMessage } from './errors';
-import type { KafkaPublisher } from './publisher';
+import {
+  attemptsLeft,
+  retry,
+  retryDelay,
+  retryPolicy,
+  sleep,
+  type RetryPolicy,
+} from '@order-saga/resilience';
+import { DeadLetterPublisher } from '../dead-letters/dead-letter-publisher';
+import { DependencyUnavailableError, TerminalError, errorCode, errorMessage } from '../errors';
+import type { KafkaPublisher } from '../publisher';
 
 export interface Delivery {
   readonly topic: string;
@@ -36,9 +43,13 @@ export interface EventConsumerOptions {
   readonly publisher: KafkaPublisher;
   readonly logger: Logger;
   readonly metrics: SagaMetrics;
-  /** Attempts per message before it is dead-lettered; transient faults get this many tries. */
-  readonly maxAttempts?: number;
-  readonly backoff?: BackoffPolicy;
+  /**
+   * Per-message retries of a transient failure; when its attempts run out the message is
+   * dead-lettered. Waits for an unavailable dependency use its delays but never its attempts.
+   */
+  readonly retry?: RetryPolicy;
+  /** Restarts of the whole consumer after kafkajs gave up on it; never exhausted. */
+  readonly restart?: RetryPolicy;
   /** Partitions processed in parallel; messages within a partition are always sequential. */
   readonly partitionsConsumedConcurrently?: number;
   /** Longest time the broker holds a fetch open waiting for data (latency vs. idle traffic). */
@@ -47,10 +58,23 @@ export interface EventConsumerOptions {
   readonly sessionTimeoutMs?: number;
 }
 
-const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
-// With the default backoff, 8 attempts span roughly 15 s of transient failure before a message
-// is parked in its dead-letter topic, long enough to ride out a database failover.
-const DEFAULT_MAX_ATTEMPTS = 8;
+// 8 attempts span roughly 15 s of transient failure before a message is parked in its
+// dead-letter topic, long enough to ride out a database failover.
+export const DEFAULT_MESSAGE_RETRY: RetryPolicy = retryPolicy({
+  baseMs: 100,
+  capMs: 5_000,
+  attempts: 8,
+  jitter: 'full',
+  whenExhausted: 'dead-letter',
+});
+// Equal jitter: reconnecting a group is expensive, so never a near-immediate retry.
+export const DEFAULT_CONSUMER_RESTART: RetryPolicy = retryPolicy({
+  baseMs: 500,
+  capMs: 10_000,
+  attempts: Infinity,
+  jitter: 'equal',
+  whenExhausted: 'fail',
+});
 // Offsets are committed at the end of each batch and at least this often within a long batch.
 // Committing less often is safe: the inbox absorbs what a rebalance redelivers.
 const COMMIT_EVERY = 100;
@@ -68,6 +92,7 @@ export class EventConsumer {
   private readonly stopping = new AbortController();
   /** Known types this consumer does not act on; unknown types still go through validation. */
   private readonly skipped: ReadonlySet<string>;
+  private readonly deadLetters: DeadLetterPublisher;
 
   constructor(
     private readonly kafka: Kafka,
@@ -79,6 +104,7 @@ export class EventConsumer {
         .filter((n) => !accepted.has(n))
         .map((n) => MESSAGES[n].type),
     );
+    this.deadLetters = new DeadLetterPublisher(options.publisher, options.logger, options.metrics);
   }
 
   async start(): Promise<void> {
@@ -125,22 +151,29 @@ export class EventConsumer {
   }
 
   private async restartAfterCrash(error: Error): Promise<void> {
-    const { logger } = this.options;
-    logger.error({ err: error, groupId: this.options.groupId }, 'consumer.crashed');
-    for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
-      await sleep(
-        backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }) + 250,
-        this.stopping.signal,
+    const { logger, groupId } = this.options;
+    const policy = this.options.restart ?? DEFAULT_CONSUMER_RESTART;
+    const signal = this.stopping.signal;
+    logger.error({ err: error, groupId }, 'consumer.crashed');
+    // kafkajs is still tearing the crashed consumer down: the first try waits too.
+    await sleep(retryDelay(policy, 0), signal);
+    if (signal.aborted) return;
+    try {
+      await retry(
+        async (attempt) => {
+          await this.consumer?.disconnect().catch(() => undefined);
+          await this.start();
+          logger.warn({ groupId, attempt }, 'consumer.restarted');
+        },
+        policy,
+        {
+          signal,
+          onRetry: (restartError, next) =>
+            logger.error({ err: restartError, attempt: next.attempt }, 'consumer.restart_failed'),
+        },
       );
-      if (this.stopping.signal.aborted) return;
-      try {
-        await this.consumer?.disconnect().catch(() => undefined);
-        await this.start();
-        logger.warn({ groupId: this.options.groupId, attempt }, 'consumer.restarted');
-        return;
-      } catch (restartError) {
-        logger.error({ err: restartError, attempt }, 'consumer.restart_failed');
-      }
+    } catch (lastError) {
+      if (!signal.aborted) logger.fatal({ err: lastError, groupId }, 'consumer.restart_exhausted');
     }
   }
 
@@ -179,12 +212,17 @@ export class EventConsumer {
     }
     const decoded = decodeMessage(message);
     if (!decoded.ok) {
-      await this.deadLetter(topic, partition, message, decoded.error.code, decoded.error.message);
+      await this.deadLetters.publish(
+        { topic, partition, consumerGroup: this.options.groupId },
+        message,
+        decoded.error.code,
+        decoded.error.message,
+      );
       this.options.metrics.messagesConsumed.inc({ type: 'unknown', result: 'invalid' });
       return;
     }
     const { envelope } = decoded;
-    const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const policy = this.options.retry ?? DEFAULT_MESSAGE_RETRY;
     const trace = parseTraceparent(envelope.traceparent);
     const log = this.options.logger.child({
       orderId: envelope.subject,
@@ -194,7 +232,7 @@ export class EventConsumer {
       messageId: envelope.id,
       messageType: envelope.type,
     });
-    // Attempts against maxAttempts; waits for an unavailable dependency do not count.
+    // Attempts against the policy's budget; waits for an unavailable dependency do not count.
     let attempt = 0;
     for (let delivery = 1; ; delivery++) {
       try {
@@ -211,17 +249,22 @@ export class EventConsumer {
         const terminal = error instanceof TerminalError || error instanceof ContractViolation;
         const outage = error instanceof DependencyUnavailableError;
         if (!outage) attempt++;
-        if (terminal || attempt >= maxAttempts || this.stopping.signal.aborted) {
+        if (terminal || !attemptsLeft(policy, attempt) || this.stopping.signal.aborted) {
           if (this.stopping.signal.aborted && !terminal) throw error; // redelivered after restart
           log.error({ err: error, attempt, terminal }, 'message.handler_failed');
-          await this.deadLetter(topic, partition, message, errorCode(error), errorMessage(error));
+          await this.deadLetters.publish(
+            { topic, partition, consumerGroup: this.options.groupId },
+            message,
+            errorCode(error),
+            errorMessage(error),
+          );
           this.options.metrics.messagesConsumed.inc({
             type: envelope.type,
             result: 'dead_lettered',
           });
           return;
         }
-        const delay = backoffDelay(delivery - 1, this.options.backoff ?? DEFAULT_BACKOFF);
+        const delay = retryDelay(policy, delivery - 1);
         // An outage retries every few seconds for as long as it lasts: log its start, then sparsely.
         if (!outage || delivery === 1 || delivery % 20 === 0) {
           log.warn(
@@ -235,43 +278,6 @@ export class EventConsumer {
         if (!batch.isRunning() || batch.isStale()) throw error;
       }
     }
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    code: string,
-    reason: string,
-  ): Promise<void> {
-    const headers: Record<string, string | Buffer> = {};
-    for (const [name, value] of Object.entries(message.headers ?? {})) {
-      const first = Array.isArray(value) ? value[0] : value;
-      if (first !== undefined) headers[name] = first;
-    }
-    Object.assign(headers, {
-      'dlt-original-topic': topic,
-      'dlt-original-partition': String(partition),
-      'dlt-original-offset': message.offset,
-      'dlt-consumer-group': this.options.groupId,
-      'dlt-error-code': code,
-      'dlt-error-message': reason.slice(0, 1_000),
-      'dlt-failed-at': new Date().toISOString(),
-    });
-    const target = deadLetterTopic(topic);
-    await this.options.publisher.publish([
-      {
-        topic: target,
-        key: message.key?.toString() ?? '',
-        value: message.value ?? Buffer.alloc(0),
-        headers,
-      },
-    ]);
-    this.options.metrics.deadLetters.inc({ topic: target, code });
-    this.options.logger.error(
-      { topic, partition, offset: message.offset, code, reason, deadLetterTopic: target },
-      'message.dead_lettered',
-    );
   }
 }
 

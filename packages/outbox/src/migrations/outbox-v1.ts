@@ -1,8 +1,17 @@
+import type { FrozenMigration } from '@order-saga/persistence';
+
 /**
- * One outbox table per service database. `id` is a bigserial so the relay publishes in commit
- * order per order (a later row for the same key always has a larger id once both are visible).
+ * One outbox table per service database, version 1. FROZEN: databases have run this; change the
+ * schema by adding outbox-v2.ts, never by editing this file (outbox-migrations.spec.ts pins its
+ * checksum). `IF NOT EXISTS` because the services' first migrations created the same table
+ * before the outbox shipped its own versions.
+ *
+ * `id` is a bigserial so the relay publishes in commit order per order (a later row for the same
+ * key always has a larger id once both are visible).
  */
-export const OUTBOX_DDL = `
+export const OUTBOX_V1: FrozenMigration = {
+  name: 'OutboxV1_1732770000000',
+  up: `
 CREATE TABLE IF NOT EXISTS outbox (
   id           bigserial   PRIMARY KEY,
   message_id   uuid        NOT NULL UNIQUE,
@@ -17,7 +26,6 @@ CREATE TABLE IF NOT EXISTS outbox (
 -- The relay only ever scans unpublished rows; a partial index keeps that scan tiny.
 CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_published_at_idx ON outbox (published_at) WHERE published_at IS NOT NULL;
-`;
-
-/** Channel the writer notifies in the same transaction; delivered only when it commits. */
-export const OUTBOX_CHANNEL = 'outbox_committed';
+`,
+  down: 'DROP TABLE IF EXISTS outbox;',
+};

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from '@order-saga/observability';
-import { ConfigError } from './config';
+import { ConfigError } from '../config';
 
 /**
  * Boots a service: a configuration error exits with status 78 (EX_CONFIG) and a message naming

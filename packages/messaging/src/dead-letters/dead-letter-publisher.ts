@@ -1,0 +1,67 @@
+import type { KafkaMessage } from 'kafkajs';
+import { deadLetterTopic } from '@order-saga/contracts';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
+import type { KafkaPublisher } from '../publisher';
+
+/** Where a message was when it was given up on: recorded in its dead-letter headers. */
+export interface DeadLetterOrigin {
+  readonly topic: string;
+  readonly partition: number;
+  readonly consumerGroup: string;
+}
+
+/**
+ * Parks a message its consumer cannot apply in `<topic>.dlt`: the original key, value and
+ * headers, plus `dlt-*` headers with the error and the original coordinates, so an operator can
+ * inspect it and redrive it to where it came from.
+ */
+export class DeadLetterPublisher {
+  constructor(
+    private readonly publisher: KafkaPublisher,
+    private readonly logger: Logger,
+    private readonly metrics: SagaMetrics,
+  ) {}
+
+  async publish(
+    origin: DeadLetterOrigin,
+    message: KafkaMessage,
+    code: string,
+    reason: string,
+  ): Promise<void> {
+    const headers: Record<string, string | Buffer> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      const first = Array.isArray(value) ? value[0] : value;
+      if (first !== undefined) headers[name] = first;
+    }
+    Object.assign(headers, {
+      'dlt-original-topic': origin.topic,
+      'dlt-original-partition': String(origin.partition),
+      'dlt-original-offset': message.offset,
+      'dlt-consumer-group': origin.consumerGroup,
+      'dlt-error-code': code,
+      'dlt-error-message': reason.slice(0, 1_000),
+      'dlt-failed-at': new Date().toISOString(),
+    });
+    const target = deadLetterTopic(origin.topic);
+    await this.publisher.publish([
+      {
+        topic: target,
+        key: message.key?.toString() ?? '',
+        value: message.value ?? Buffer.alloc(0),
+        headers,
+      },
+    ]);
+    this.metrics.deadLetters.inc({ topic: target, code });
+    this.logger.error(
+      {
+        topic: origin.topic,
+        partition: origin.partition,
+        offset: message.offset,
+        code,
+        reason,
+        deadLetterTopic: target,
+      },
+      'message.dead_lettered',
+    );
+  }
+}

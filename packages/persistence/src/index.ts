@@ -1,0 +1,3 @@
+export * from './data-source';
+export * from './frozen-migration';
+export * from './sql';
