@@ -27,6 +27,21 @@ run() {
   fi
 }
 
+# wait_for <seconds> <command...>: retries the command once a second until it succeeds; fails
+# with the command line when it has not within the time given.
+wait_for() {
+  local seconds="$1"
+  shift
+  local deadline=$((SECONDS + seconds))
+  until "$@" > /dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      echo "timed out after ${seconds}s waiting for: $*" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
+
 require() {
   [[ "${DRY_RUN:-0}" == "1" ]] && return 0
   local missing=()

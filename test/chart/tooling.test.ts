@@ -69,6 +69,16 @@ describe('kind-config.yaml', () => {
       expect(node.image).toMatch(/^kindest\/node:v1\.3[56]\.\d+@sha256:[a-f0-9]{64}$/);
   });
 
+  it('points containerd at /etc/containerd/certs.d, where cluster-up writes the registry hosts.toml', () => {
+    const patches = (config as unknown as { containerdConfigPatches?: string[] })
+      .containerdConfigPatches;
+    expect(patches?.join('\n')).toMatch(
+      /^\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\n\s+config_path = "\/etc\/containerd\/certs\.d"$/m,
+    );
+    const clusterUp = readFileSync(join(repoRoot, 'k8s', 'cluster-up.sh'), 'utf8');
+    expect(clusterUp).toContain('dir="/etc/containerd/certs.d/localhost:${REGISTRY_PORT}"');
+  });
+
   it('maps exactly the NodePorts the values files assign, on loopback', () => {
     const mapped = config.nodes.flatMap((n) => n.extraPortMappings);
     for (const mapping of mapped) {
@@ -170,6 +180,32 @@ describe('k8s scripts (DRY_RUN=1)', () => {
     expect(stdout).toContain('create namespace saga');
   });
 
+  it("cluster-up applies each pinned chart's CRDs server-side before upgrading its release", () => {
+    const { status, stdout } = script('cluster-up.sh');
+    expect(status).toBe(0);
+    const lines = stdout.split('\n');
+    for (const release of releases) {
+      const crds = lines.findIndex(
+        (l) =>
+          l.startsWith(
+            `+ helm show crds ${release.chart} --version ${release.version} | kubectl`,
+          ) && l.includes('apply --server-side --force-conflicts'),
+      );
+      const upgrade = lines.findIndex((l) =>
+        l.startsWith(`+ helm upgrade --install ${release.name} `),
+      );
+      expect(crds, release.name).toBeGreaterThanOrEqual(0);
+      expect(crds, `${release.name}: CRDs before the upgrade`).toBeLessThan(upgrade);
+    }
+  });
+
+  it('cluster-up --crds-only applies the CRDs and installs nothing', () => {
+    const { status, stdout } = script('cluster-up.sh', ['--crds-only']);
+    expect(status).toBe(0);
+    expect(stdout.match(/^\+ helm show crds /gm)?.length).toBe(releases.length);
+    expect(stdout).not.toMatch(/helm upgrade|kind create|docker run/);
+  });
+
   it('cluster-up --no-operators installs none', () => {
     const { status, stdout } = script('cluster-up.sh', ['--no-operators']);
     expect(status).toBe(0);
@@ -200,6 +236,107 @@ describe('k8s scripts (DRY_RUN=1)', () => {
     expect(stdout).toContain('+ kind delete cluster --name order-saga');
     expect(stdout).toContain('+ docker rm -f kind-registry');
   });
+});
+
+describe('k8s/cluster-up.sh against stand-in docker, kind, kubectl, helm and curl', () => {
+  const fakes = join(repoRoot, 'test', 'chart', 'support', 'fake-cluster-tools');
+  let state: string;
+  afterEach(() => rmSync(state, { recursive: true, force: true }));
+
+  const clusterUp = (...args: string[]): { status: number; calls: string[]; stderr: string } => {
+    const log = join(state, 'calls.log');
+    rmSync(log, { force: true });
+    const result = spawnSync('bash', [join(repoRoot, 'k8s', 'cluster-up.sh'), ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${fakes}:${join(process.execPath, '..')}:${process.env.PATH ?? ''}`,
+        FAKE_STATE: state,
+        HOME: state,
+      },
+    });
+    const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+    return { status: result.status ?? -1, calls, stderr: result.stderr };
+  };
+
+  it('creates everything once, and a re-run creates nothing but upgrades the releases and their CRDs', () => {
+    state = mkdtempSync(join(tmpdir(), 'cluster-up-'));
+    const first = clusterUp();
+    expect(first.status, first.stderr).toBe(0);
+    for (const created of [
+      /^docker run -d .*--name kind-registry /,
+      /^kind create cluster --config \S+kind-config\.yaml --wait 120s$/,
+      /^docker network connect kind kind-registry$/,
+      /^kubectl --context kind-order-saga create namespace saga$/,
+    ])
+      expect(
+        first.calls.filter((c) => created.test(c)),
+        String(created),
+      ).toHaveLength(1);
+
+    const second = clusterUp();
+    expect(second.status, second.stderr).toBe(0);
+    expect(
+      second.calls.filter((c) =>
+        /^(docker run|docker start|kind create|docker network connect|kubectl .* create namespace)/.test(
+          c,
+        ),
+      ),
+    ).toEqual([]);
+    expect(second.calls.filter((c) => c.startsWith('helm upgrade --install'))).toHaveLength(
+      releases.length,
+    );
+    // The registry wiring is re-applied (a recreated node would lack it).
+    expect(
+      second.calls.some((c) => c.includes('/etc/containerd/certs.d/localhost:5001/hosts.toml')),
+    ).toBe(true);
+    // The charts with a crds/ directory (stand-ins: Strimzi, kube-prometheus-stack) get theirs applied
+    // server-side and waited for; the others are left to helm.
+    const applies = second.calls.filter((c) => / apply --server-side --force-conflicts /.test(c));
+    expect(applies).toHaveLength(2);
+    expect(second.calls.filter((c) => c.includes(' wait --for=condition=Established '))).toEqual([
+      expect.stringContaining(
+        'customresourcedefinition.apiextensions.k8s.io/podmonitors.monitoring.coreos.com',
+      ),
+      expect.stringContaining(
+        'customresourcedefinition.apiextensions.k8s.io/kafkas.kafka.strimzi.io',
+      ),
+    ]);
+    expect(second.stderr).toContain('already running');
+    expect(second.stderr).toContain('already exists');
+  });
+
+  it('starts a stopped registry instead of creating a second one', () => {
+    state = mkdtempSync(join(tmpdir(), 'cluster-up-'));
+    expect(clusterUp('--no-operators').status).toBe(0);
+    writeFileSync(join(state, 'registry'), 'false');
+    const run = clusterUp('--no-operators');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.calls).toContain('docker start kind-registry');
+    expect(run.calls.some((c) => c.startsWith('docker run'))).toBe(false);
+  });
+
+  it('fails, naming what it waited for, when the registry never answers', () => {
+    state = mkdtempSync(join(tmpdir(), 'cluster-up-'));
+    expect(clusterUp('--no-operators').status).toBe(0);
+    // Running according to docker, but curl cannot reach it.
+    writeFileSync(join(state, 'registry'), 'true\n');
+    const curlFails = join(state, 'bin');
+    mkdirSync(curlFails);
+    writeFileSync(join(curlFails, 'curl'), '#!/bin/sh\nexit 7\n', { mode: 0o755 });
+    const result = spawnSync('bash', [join(repoRoot, 'k8s', 'cluster-up.sh'), '--no-operators'], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${curlFails}:${fakes}:${join(process.execPath, '..')}:${process.env.PATH ?? ''}`,
+        FAKE_STATE: state,
+        HOME: state,
+        REGISTRY_WAIT_SECONDS: '2',
+      },
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /timed out after \d+s waiting for: curl -fsS -o \/dev\/null http:\/\/localhost:5001\/v2\//,
+    );
+  }, 20_000);
 });
 
 describe('vendored CRDs (k8s/crds)', () => {
