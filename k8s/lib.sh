@@ -63,7 +63,26 @@ releases() {
   ' "${ROOT}/k8s/operators.json"
 }
 
-# The chart's appVersion: the tag of every service image.
-app_version() {
-  sed -n "s/^appVersion: *['\"]\{0,1\}\([^'\"]*\)['\"]\{0,1\}$/\1/p" "${ROOT}/charts/order-saga/Chart.yaml"
+# content_tag <dir>: the image tag for the files of the git work tree at <dir>, so that a rebuild
+# of changed code gets a new tag (and `helm upgrade` rolls it out) while a rebuild of the same
+# code reuses the old one:
+#   <commit, 12 hex>                    when tracked and untracked (not ignored) files match HEAD,
+#   <commit>-dirty.<tree, 12 hex>       otherwise; <tree> is the git tree of the work tree's
+#                                       content (a scratch index, HEAD untouched), so the same
+#                                       edits always give the same tag.
+content_tag() {
+  local dir="$1" commit tree head_tree index
+  commit="$(git -C "${dir}" rev-parse --short=12 HEAD)"
+  head_tree="$(git -C "${dir}" rev-parse 'HEAD^{tree}')"
+  index="$(mktemp)"
+  rm -f "${index}"
+  tree="$(GIT_INDEX_FILE="${index}" git -C "${dir}" read-tree HEAD \
+    && GIT_INDEX_FILE="${index}" git -C "${dir}" add -A . \
+    && GIT_INDEX_FILE="${index}" git -C "${dir}" write-tree)"
+  rm -f "${index}"
+  if [[ "${tree}" == "${head_tree}" ]]; then
+    printf '%s\n' "${commit}"
+  else
+    printf '%s-dirty.%s\n' "${commit}" "${tree:0:12}"
+  fi
 }

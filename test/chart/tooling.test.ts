@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ensureTools } from '../../scripts/tools/helm.ts';
-import { chartDir, repoRoot } from './support/helm.ts';
+import { chartDir, render, repoRoot } from './support/helm.ts';
 
 interface Release {
   name: string;
@@ -212,12 +212,9 @@ describe('k8s scripts (DRY_RUN=1)', () => {
     expect(stdout).not.toContain('helm upgrade');
   });
 
-  it('build-images builds each service workspace with its Dockerfile, tagged with appVersion', () => {
+  it('build-images builds and pushes each service workspace, tagged by content, and writes the tags for helm', () => {
     const { status, stdout } = script('build-images.sh');
     expect(status).toBe(0);
-    const appVersion = (
-      parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string }
-    ).appVersion;
     const built = [
       ...stdout.matchAll(
         /^\+ docker build -f \S+\/services\/([a-z-]+)\/Dockerfile -t localhost:5001\/order-saga\/\1:(\S+) /gm,
@@ -227,7 +224,73 @@ describe('k8s scripts (DRY_RUN=1)', () => {
       existsSync(join(repoRoot, 'services', s, 'package.json')),
     );
     expect(built.map((m) => m[1]).sort()).toEqual(workspaces.sort());
-    for (const match of built) expect(match[2]).toBe(appVersion);
+    const head = spawnSync('git', ['-C', repoRoot, 'rev-parse', '--short=12', 'HEAD'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    for (const match of built) {
+      expect(match[2]).toMatch(new RegExp(`^${head}(-dirty\\.[0-9a-f]{12})?$`));
+      expect(stdout).toContain(`+ docker push localhost:5001/order-saga/${match[1]}:${match[2]}`);
+    }
+    // The values file it would write deploys exactly those images.
+    const written = stdout.slice(stdout.indexOf('+ write '));
+    expect(written.split('\n')[0]).toBe(
+      `+ write ${join(repoRoot, 'k8s', 'generated', 'images.yaml')}`,
+    );
+    const file = join('.tools', `images-${process.pid}.yaml`);
+    writeFileSync(join(repoRoot, file), written.split('\n').slice(1).join('\n'));
+    const objects = render({ values: ['k8s/values/order-saga-kind.yaml', file] });
+    const images = objects
+      .filter((o) => o.kind === 'Deployment' && o.metadata.name !== 'order-saga-redis')
+      .map(
+        (o) =>
+          (o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
+            .containers[0]?.image,
+      );
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images)
+      expect(built.map((m) => `localhost:5001/order-saga/${m[1]}:${m[2]}`)).toContain(image);
+    rmSync(join(repoRoot, file), { force: true });
+  });
+
+  it('content_tag: the commit when the work tree matches it, a stable content hash when not', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'content-tag-'));
+    const git = (...args: string[]): string =>
+      spawnSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        encoding: 'utf8',
+      }).stdout.trim();
+    const tag = (): string =>
+      spawnSync(
+        'bash',
+        ['-c', `source ${join(repoRoot, 'k8s', 'lib.sh')} && content_tag "$1"`, '_', repo],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout.trim();
+    try {
+      git('init', '-q');
+      writeFileSync(join(repo, '.gitignore'), 'dist/\n');
+      writeFileSync(join(repo, 'a.ts'), 'one\n');
+      git('add', '-A');
+      git('commit', '-qm', 'c1');
+      const commit = git('rev-parse', '--short=12', 'HEAD');
+      expect(tag()).toBe(commit);
+      mkdirSync(join(repo, 'dist'));
+      writeFileSync(join(repo, 'dist', 'a.js'), 'ignored\n');
+      expect(tag(), 'ignored files do not count').toBe(commit);
+      writeFileSync(join(repo, 'a.ts'), 'two\n');
+      const dirty = tag();
+      expect(dirty).toMatch(new RegExp(`^${commit}-dirty\\.[0-9a-f]{12}$`));
+      expect(tag(), 'same edits, same tag').toBe(dirty);
+      writeFileSync(join(repo, 'b.ts'), 'new file\n');
+      expect(tag(), 'an untracked file changes it').not.toBe(dirty);
+      rmSync(join(repo, 'b.ts'));
+      expect(tag()).toBe(dirty);
+      writeFileSync(join(repo, 'a.ts'), 'one\n');
+      expect(tag(), 'back to the commit').toBe(commit);
+      expect(git('status', '--porcelain'), 'HEAD and the index are untouched').toBe('');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('cluster-down deletes the cluster and the registry', () => {
