@@ -10,9 +10,12 @@ export interface HttpResult<T = unknown> {
 
 export interface OrderStep {
   readonly name: string;
+  readonly kind?: 'step' | 'compensation';
+  readonly undoes?: string | null;
   readonly status: string;
   readonly attempts: number;
   readonly detail?: string | null;
+  readonly lastError?: { readonly message: string; readonly at: string | null } | null;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
 }
@@ -35,8 +38,22 @@ export interface OrderView {
   readonly correlationId: string;
   readonly traceId: string;
   readonly createdAt: string;
+  readonly deadline?: string;
+  /** The saga at a glance, from the declared definition. */
+  readonly saga?: {
+    readonly mode: 'choreography' | 'orchestration';
+    readonly done: string[];
+    readonly running: string[];
+    readonly remaining: string[];
+    readonly failed: string[];
+    readonly compensating: string[];
+    readonly compensated: string[];
+    readonly compensationFailed: string[];
+  };
   readonly steps: OrderStep[];
   readonly history: OrderTransition[];
+  /** Facts that arrived after the saga gave up or ended. */
+  readonly lateFacts?: Array<{ type: string; messageId: string; orderStatus: string; at: string }>;
 }
 
 /** What payment-provider-sim recorded for one order (GET /v1/records?reference=<orderId>). */

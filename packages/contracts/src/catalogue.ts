@@ -10,11 +10,17 @@ import {
   InventoryReleasedV1,
   InventoryReservedV1,
 } from './events/inventory-events.v1';
-import { OrderCancelledV1, OrderCreatedV1, OrderFulfilledV1 } from './events/order-events.v1';
+import {
+  OrderCancelledV1,
+  OrderCreatedV1,
+  OrderDeadlineExceededV1,
+  OrderFulfilledV1,
+} from './events/order-events.v1';
 import {
   PaymentConfirmedV1,
   PaymentFailedV1,
   PaymentInitiatedV1,
+  PaymentRefundFailedV1,
   PaymentRefundedV1,
 } from './events/payment-events.v1';
 import { TOPICS, type SagaTopic } from './topics';
@@ -39,6 +45,11 @@ export const MESSAGES = {
   OrderCreated: define('orders.order-created.v1', TOPICS.ordersEvents, OrderCreatedV1),
   OrderFulfilled: define('orders.order-fulfilled.v1', TOPICS.ordersEvents, OrderFulfilledV1),
   OrderCancelled: define('orders.order-cancelled.v1', TOPICS.ordersEvents, OrderCancelledV1),
+  OrderDeadlineExceeded: define(
+    'orders.order-deadline-exceeded.v1',
+    TOPICS.ordersEvents,
+    OrderDeadlineExceededV1,
+  ),
   PaymentInitiated: define(
     'payments.payment-initiated.v1',
     TOPICS.paymentsEvents,
@@ -51,6 +62,11 @@ export const MESSAGES = {
   ),
   PaymentFailed: define('payments.payment-failed.v1', TOPICS.paymentsEvents, PaymentFailedV1),
   PaymentRefunded: define('payments.payment-refunded.v1', TOPICS.paymentsEvents, PaymentRefundedV1),
+  PaymentRefundFailed: define(
+    'payments.payment-refund-failed.v1',
+    TOPICS.paymentsEvents,
+    PaymentRefundFailedV1,
+  ),
   InventoryReserved: define(
     'inventory.inventory-reserved.v1',
     TOPICS.inventoryEvents,

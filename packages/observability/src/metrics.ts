@@ -91,10 +91,34 @@ export class SagaMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * One per compensation a participant finished, by the saga step it undoes (payment, inventory)
+   * and how it ended: compensated (undone), not_needed (the step had done nothing to undo), or
+   * failed (gave up after its retry budget: the order is COMPENSATION_FAILED).
+   */
   readonly sagaCompensations = new Counter({
     name: 'saga_compensations_total',
-    help: 'Compensating actions performed, by kind',
-    labelNames: ['kind'] as const,
+    help: 'Compensations finished by participants, by saga step and outcome',
+    labelNames: ['step', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sagaOldestInFlight = new Gauge({
+    name: 'saga_oldest_in_flight_seconds',
+    help: 'Age of the oldest saga not yet in a terminal state, per order status (0 when none)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sagasPastDeadline = new Gauge({
+    name: 'sagas_past_deadline',
+    help: 'Sagas not in a terminal state whose deadline has passed',
+    registers: [this.registry],
+  });
+
+  readonly sagaDeadlinesExceeded = new Counter({
+    name: 'saga_deadlines_exceeded_total',
+    help: 'Sagas given up by a deadline sweeper (compensated with DEADLINE_EXCEEDED)',
     registers: [this.registry],
   });
 

@@ -1,4 +1,5 @@
 export * from './bootstrap/boot-saga-participant';
+export * from './bootstrap/periodic-task';
 export * from './bootstrap/run-service';
 export * from './config';
 export * from './health';

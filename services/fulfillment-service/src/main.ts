@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import { TOPICS } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadFulfillmentConfig } from './config';
+import {
+  INVENTORY_INPUTS,
+  InventoryRouter,
+  inputTopics,
+} from './inventory/application/inventory.router';
+import { ReleaseInventoryHandler } from './inventory/application/release-inventory.handler';
 import {
   CONSUMER_NAME,
   ReserveInventoryHandler,
@@ -23,19 +28,18 @@ void runService(SERVICE_NAME, () => {
     migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateInventory1732780200000],
     build: ({ db, outbox, logger, metrics }) => {
       const inventory = new InventoryRepository();
-      const reserve = new ReserveInventoryHandler(db, inventory, outbox, logger, metrics);
+      const router = new InventoryRouter(
+        new ReserveInventoryHandler(db, inventory, outbox, logger, metrics),
+        new ReleaseInventoryHandler(db, inventory, outbox, logger, metrics),
+      );
+      // Choreography reacts to facts; orchestration obeys the saga's commands.
+      const accepts = INVENTORY_INPUTS[config.SAGA_MODE];
       return {
         consumer: {
           name: CONSUMER_NAME,
-          // Choreography reacts to the payment fact; orchestration obeys the saga's command.
-          ...(config.SAGA_MODE === 'choreography'
-            ? { topics: [TOPICS.paymentsEvents], accepts: ['PaymentConfirmed'] as const }
-            : { topics: [TOPICS.inventoryCommands], accepts: ['ReserveInventory'] as const }),
-          handler: async (envelope, delivery) => {
-            if (envelope.name === 'PaymentConfirmed' || envelope.name === 'ReserveInventory') {
-              await reserve.handle(envelope, delivery.topic);
-            }
-          },
+          topics: inputTopics(accepts),
+          accepts,
+          handler: (envelope, delivery) => router.route(envelope, delivery.topic),
         },
         controllers: [InventoryController],
         providers: [

@@ -1,17 +1,20 @@
 import 'reflect-metadata';
-import { TOPICS } from '@order-saga/contracts';
+import { MESSAGES, type SagaTopic } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
-import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
+import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadOrdersConfig } from './config';
 import {
   ApplySagaFactHandler,
   CONSUMER_NAME,
-  SAGA_FACTS,
+  sagaInputs,
 } from './orders/application/apply-saga-fact.handler';
 import { CreateOrderHandler, SERVICE_NAME } from './orders/application/create-order.handler';
+import { ExpireOrdersHandler } from './orders/application/expire-orders.handler';
 import { OrderQueries } from './orders/application/order.queries';
+import { SagaBacklogSampler } from './orders/application/saga-backlog.sampler';
 import { CreateOrders1732780000000 } from './orders/infrastructure/migrations/1732780000000-create-orders';
+import { SagaTimeline1764547400000 } from './orders/infrastructure/migrations/1764547400000-saga-timeline';
 import { OrderRepository } from './orders/infrastructure/order.repository';
 import { OrdersController } from './orders/interface/orders.controller';
 
@@ -22,22 +25,54 @@ void runService(SERVICE_NAME, () => {
     name: SERVICE_NAME,
     config,
     // The outbox and inbox tables come from their packages, as frozen versions.
-    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateOrders1732780000000],
+    migrations: [
+      ...OUTBOX_MIGRATIONS,
+      ...INBOX_MIGRATIONS,
+      CreateOrders1732780000000,
+      SagaTimeline1764547400000,
+    ],
     build: ({ db, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
       const apply = new ApplySagaFactHandler(db, orders, outbox, logger, metrics);
-      const create = new CreateOrderHandler(db, orders, outbox, logger, config.SAGA_DEADLINE_MS);
+      const create = new CreateOrderHandler(
+        db,
+        orders,
+        outbox,
+        logger,
+        config.SAGA_DEADLINE_MS,
+        config.SAGA_MODE,
+      );
+      // Choreography: this service decides that a saga ran out of time. Orchestration: the
+      // orchestrator does, and this service applies its word like any other fact.
+      const expire =
+        config.SAGA_MODE === 'choreography'
+          ? new ExpireOrdersHandler(db, orders, outbox, logger, metrics)
+          : undefined;
+      const backlog = new SagaBacklogSampler(db, orders, metrics);
+      const accepts = sagaInputs(config.SAGA_MODE);
       return {
         consumer: {
           name: CONSUMER_NAME,
-          topics: [TOPICS.paymentsEvents, TOPICS.inventoryEvents],
-          accepts: [...SAGA_FACTS],
+          topics: [...new Set<SagaTopic>(accepts.map((name) => MESSAGES[name].topic))],
+          accepts,
           handler: (envelope, delivery) => apply.handle(envelope, delivery.topic),
         },
         controllers: [OrdersController],
         providers: [
           { provide: CreateOrderHandler, useValue: create },
-          { provide: OrderQueries, useValue: new OrderQueries(db, orders) },
+          { provide: OrderQueries, useValue: new OrderQueries(db, orders, config.SAGA_MODE) },
+        ],
+        background: [
+          new PeriodicTask(
+            'saga-sweeper',
+            config.SAGA_SWEEP_INTERVAL_MS,
+            async () => {
+              // A full batch means more may be due: keep going until one comes back short.
+              if (expire !== undefined) while ((await expire.sweep()) === expire.batchSize);
+              await backlog.sample();
+            },
+            logger,
+          ),
         ],
       };
     },

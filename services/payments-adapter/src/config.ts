@@ -13,6 +13,12 @@ const PaymentsConfig = z.object({
   PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** Per-call timeout to the provider (milliseconds); a timed-out call is retried. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /**
+   * Refusals a refund takes before it gives up (COMPENSATION_FAILED; an operator can retry).
+   * At most 6: the consumer dead-letters a message after 8 ordinary failures, and a refund must
+   * give up through the saga, not through a dead-letter topic.
+   */
+  REFUND_MAX_REFUSALS: z.coerce.number().int().min(1).max(6).default(3),
 });
 
 export type PaymentsConfig = z.infer<typeof PaymentsConfig>;

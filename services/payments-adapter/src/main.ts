@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { TOPICS } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
@@ -10,9 +9,14 @@ import {
   SERVICE_NAME,
 } from './payments/application/authorize-payment.handler';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
-import { PaymentsRouter } from './payments/application/payments.router';
+import {
+  PAYMENT_INPUTS,
+  PaymentsRouter,
+  inputTopics,
+} from './payments/application/payments.router';
 import { ProviderCalls } from './payments/application/provider-calls';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
+import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
 
@@ -23,7 +27,12 @@ void runService(SERVICE_NAME, () => {
     name: SERVICE_NAME,
     config,
     // The outbox and inbox tables come from their packages, as frozen versions.
-    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreatePayments1732780100000],
+    migrations: [
+      ...OUTBOX_MIGRATIONS,
+      ...INBOX_MIGRATIONS,
+      CreatePayments1732780100000,
+      RefundOutcome1764547300000,
+    ],
     build: ({ db, outbox, logger, metrics }) => {
       const payments = new PaymentRepository();
       const provider = new PaymentProviderClient(
@@ -33,19 +42,23 @@ void runService(SERVICE_NAME, () => {
       const calls = new ProviderCalls(db, payments, metrics);
       const router = new PaymentsRouter(
         new AuthorizePaymentHandler(db, payments, provider, calls, outbox, logger, metrics),
-        new RefundPaymentHandler(db, payments, provider, calls, outbox, logger, metrics),
+        new RefundPaymentHandler(
+          db,
+          payments,
+          provider,
+          calls,
+          outbox,
+          logger,
+          metrics,
+          config.REFUND_MAX_REFUSALS,
+        ),
       );
+      const accepts = PAYMENT_INPUTS[config.SAGA_MODE];
       return {
         consumer: {
           name: CONSUMER_NAME,
-          topics:
-            config.SAGA_MODE === 'choreography'
-              ? [TOPICS.ordersEvents, TOPICS.inventoryEvents]
-              : [TOPICS.paymentsCommands],
-          accepts:
-            config.SAGA_MODE === 'choreography'
-              ? ['OrderCreated', 'InventoryFailed']
-              : ['AuthorizePayment', 'RefundPayment'],
+          topics: inputTopics(accepts),
+          accepts,
           handler: (envelope, delivery) => router.route(envelope, delivery),
         },
       };

@@ -2,14 +2,17 @@ import 'reflect-metadata';
 import { TOPICS } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
-import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
+import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadOrchestratorConfig } from './config';
+import { ExpireSagasHandler } from './saga/application/expire-sagas.handler';
 import {
   CONSUMER_NAME,
   RunOrderSagaHandler,
   SERVICE_NAME,
 } from './saga/application/run-order-saga.handler';
+import { ORCHESTRATOR_INPUTS } from './saga/application/saga-messages';
 import { CreateSagas1732780300000 } from './saga/infrastructure/migrations/1732780300000-create-sagas';
+import { SagaProgress1764547200000 } from './saga/infrastructure/migrations/1764547200000-saga-progress';
 import { SagaRepository } from './saga/infrastructure/saga.repository';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
@@ -19,23 +22,34 @@ void runService(SERVICE_NAME, () => {
     name: SERVICE_NAME,
     config,
     // The outbox and inbox tables come from their packages, as frozen versions.
-    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateSagas1732780300000],
+    migrations: [
+      ...OUTBOX_MIGRATIONS,
+      ...INBOX_MIGRATIONS,
+      CreateSagas1732780300000,
+      SagaProgress1764547200000,
+    ],
     build: ({ db, outbox, logger, metrics }) => {
-      const saga = new RunOrderSagaHandler(db, new SagaRepository(), outbox, logger, metrics);
+      const sagas = new SagaRepository();
+      const saga = new RunOrderSagaHandler(db, sagas, outbox, logger, metrics);
+      const expire = new ExpireSagasHandler(db, sagas, outbox, logger);
       return {
         consumer: {
           name: CONSUMER_NAME,
           topics: [TOPICS.ordersEvents, TOPICS.paymentsEvents, TOPICS.inventoryEvents],
-          accepts: [
-            'OrderCreated',
-            'PaymentConfirmed',
-            'PaymentFailed',
-            'PaymentRefunded',
-            'InventoryReserved',
-            'InventoryFailed',
-          ],
+          accepts: ORCHESTRATOR_INPUTS,
           handler: (envelope, delivery) => saga.handle(envelope, delivery.topic),
         },
+        background: [
+          new PeriodicTask(
+            'saga-deadline-sweeper',
+            config.SAGA_SWEEP_INTERVAL_MS,
+            async () => {
+              // A full batch means more may be due: keep going until one comes back short.
+              while ((await expire.sweep()) === expire.batchSize);
+            },
+            logger,
+          ),
+        ],
       };
     },
   });

@@ -20,5 +20,6 @@ export type RefundPaymentV1 = z.infer<typeof RefundPaymentV1>;
 export const ReserveInventoryV1 = z.strictObject({ orderId: OrderId, items: OrderLines });
 export type ReserveInventoryV1 = z.infer<typeof ReserveInventoryV1>;
 
-export const ReleaseInventoryV1 = z.strictObject({ orderId: OrderId });
+/** Undo the order's reservation, if it holds one; `reason` travels on to InventoryReleased. */
+export const ReleaseInventoryV1 = z.strictObject({ orderId: OrderId, reason: CancellationReason });
 export type ReleaseInventoryV1 = z.infer<typeof ReleaseInventoryV1>;

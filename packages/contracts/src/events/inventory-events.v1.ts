@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OrderId, OrderLines, Sku } from '../common';
+import { CancellationReason } from './order-events.v1';
 
 export const InventoryReservedV1 = z.strictObject({
   orderId: OrderId,
@@ -19,8 +20,12 @@ export const InventoryFailedV1 = z.strictObject({
 });
 export type InventoryFailedV1 = z.infer<typeof InventoryFailedV1>;
 
+/** A reservation was undone: its quantities are back in stock (exactly once per reservation). */
 export const InventoryReleasedV1 = z.strictObject({
   orderId: OrderId,
   reservationId: z.uuid(),
+  items: OrderLines,
+  /** Why the saga compensated. */
+  reason: CancellationReason,
 });
 export type InventoryReleasedV1 = z.infer<typeof InventoryReleasedV1>;

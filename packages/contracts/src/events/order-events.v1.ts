@@ -30,3 +30,16 @@ export const OrderCancelledV1 = z.strictObject({
   reason: CancellationReason,
 });
 export type OrderCancelledV1 = z.infer<typeof OrderCancelledV1>;
+
+/**
+ * The saga ran out of time and gave up: every participant undoes what it did for this order
+ * (choreography reacts to this fact; in orchestration the orchestrator also sends the commands).
+ * `compensations` names the steps whose success the decider knew of, in the order they are undone;
+ * steps still in flight are undone by their participant once their outcome is known.
+ */
+export const OrderDeadlineExceededV1 = z.strictObject({
+  orderId: OrderId,
+  deadline: z.iso.datetime(),
+  compensations: z.array(z.string().min(1).max(64)).max(16),
+});
+export type OrderDeadlineExceededV1 = z.infer<typeof OrderDeadlineExceededV1>;

@@ -56,3 +56,16 @@ export const PaymentRefundedV1 = z.strictObject({
   attempts: Attempts,
 });
 export type PaymentRefundedV1 = z.infer<typeof PaymentRefundedV1>;
+
+/**
+ * A refund the provider kept refusing until the refund's own retry budget ran out. The saga
+ * stops retrying and the order moves to COMPENSATION_FAILED; an operator can retry it.
+ */
+export const PaymentRefundFailedV1 = z.strictObject({
+  ...PaymentRef,
+  reason: CancellationReason,
+  /** The provider's last answer, for the operator. */
+  error: z.string().min(1).max(500),
+  attempts: Attempts,
+});
+export type PaymentRefundFailedV1 = z.infer<typeof PaymentRefundFailedV1>;

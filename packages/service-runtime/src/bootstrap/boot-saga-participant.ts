@@ -11,6 +11,7 @@ import { createHttpApp } from '../http-app';
 import { routeProcessWarnings } from '../process-warnings';
 import { shellModule } from '../shell-module';
 import { MessagingRuntime } from './messaging-runtime';
+import type { BackgroundTask } from './periodic-task';
 
 /** What a saga participant's composition root gets to build its use cases from. */
 export interface SagaParticipantContext {
@@ -31,6 +32,8 @@ export interface SagaParticipantParts {
   };
   readonly controllers?: Type<unknown>[];
   readonly providers?: Provider[];
+  /** Started after the consumer, stopped before it (sweepers, gauges' samplers). */
+  readonly background?: readonly BackgroundTask[];
 }
 
 export interface SagaParticipantDefinition {
@@ -86,6 +89,7 @@ export async function bootSagaParticipant(
       controllers: parts.controllers ?? [],
       providers: parts.providers ?? [],
       shutdown: async () => {
+        await Promise.all((parts.background ?? []).map((task) => task.stop()));
         await messaging.stop();
         await db.destroy();
         logger.info('service.stopped');
@@ -100,5 +104,6 @@ export async function bootSagaParticipant(
     ],
   });
   await messaging.start();
+  for (const task of parts.background ?? []) task.start();
   return { app, port: config.PORT, host: config.HOST, logger };
 }

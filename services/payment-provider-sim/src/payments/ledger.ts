@@ -25,7 +25,8 @@ export type LedgerError =
   | { readonly error: 'UNKNOWN_PAYMENT_METHOD' }
   | { readonly error: 'IDEMPOTENCY_KEY_REUSED' }
   | { readonly error: 'PAYMENT_NOT_FOUND' }
-  | { readonly error: 'PAYMENT_NOT_REFUNDABLE' };
+  | { readonly error: 'PAYMENT_NOT_REFUNDABLE' }
+  | { readonly error: 'REFUND_REFUSED' };
 
 interface Keyed<T> {
   readonly fingerprint: string;
@@ -44,6 +45,8 @@ export class Ledger {
   private readonly refundByPayment = new Map<string, Refund>();
   private readonly paymentKeys = new Map<string, Keyed<Payment>>();
   private readonly refundKeys = new Map<string, Keyed<Refund>>();
+  /** Payments whose card refuses refunds (pm_card_refund_fails). */
+  private readonly unrefundable = new Set<string>();
 
   authorize(
     key: string,
@@ -74,6 +77,8 @@ export class Ledger {
     };
     this.payments.set(payment.id, payment);
     this.paymentKeys.set(key, { fingerprint, result: payment });
+    if (outcome.kind === 'approve' && outcome.refusesRefunds === true)
+      this.unrefundable.add(payment.id);
     return { payment, replayed: false };
   }
 
@@ -87,6 +92,8 @@ export class Ledger {
     const payment = this.payments.get(paymentId);
     if (payment === undefined) return { error: 'PAYMENT_NOT_FOUND' };
     if (payment.status !== 'approved') return { error: 'PAYMENT_NOT_REFUNDABLE' };
+    // Refused before any refund is recorded, so a refusal is never replayed as a success.
+    if (this.unrefundable.has(paymentId)) return { error: 'REFUND_REFUSED' };
     // A payment is refunded in full at most once, whatever key a client uses.
     const existing = this.refundByPayment.get(paymentId);
     if (existing !== undefined) return { refund: existing, replayed: true };

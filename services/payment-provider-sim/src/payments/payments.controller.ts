@@ -58,6 +58,13 @@ function ledgerProblem(error: LedgerError): ProblemError {
         'PAYMENT.NOT_REFUNDABLE',
         'Only approved payments can be refunded',
       );
+    case 'REFUND_REFUSED':
+      return new ProblemError(
+        402,
+        'REFUND.REFUSED',
+        'The card issuer refused the refund',
+        'refunds of this card are refused (test payment method pm_card_refund_fails)',
+      );
   }
 }
 

@@ -4,12 +4,18 @@
  * rejected as invalid (a real processor would not know them either).
  */
 export type Outcome =
-  { readonly kind: 'approve' } | { readonly kind: 'decline'; readonly declineCode: string };
+  | {
+      readonly kind: 'approve';
+      /** The issuer refuses every refund of this card: the saga's compensation cannot complete. */
+      readonly refusesRefunds?: true;
+    }
+  | { readonly kind: 'decline'; readonly declineCode: string };
 
 const METHODS: Readonly<Record<string, Outcome>> = {
   pm_card_visa: { kind: 'approve' },
   pm_card_mastercard: { kind: 'approve' },
   pm_card_approved: { kind: 'approve' },
+  pm_card_refund_fails: { kind: 'approve', refusesRefunds: true },
   pm_card_declined: { kind: 'decline', declineCode: 'generic_decline' },
   pm_card_insufficient_funds: { kind: 'decline', declineCode: 'insufficient_funds' },
   pm_card_expired: { kind: 'decline', declineCode: 'expired_card' },

@@ -32,9 +32,11 @@ export class ReserveInventoryHandler {
     const { orderId, items } = event.data;
     const outcome = await this.db.transaction(async (tx) => {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return 'duplicate' as const;
-      // One reservation per order, even if the saga asked twice with different messages.
-      if ((await this.inventory.findReservationId(tx, orderId)) !== undefined)
-        return 'already-decided' as const;
+      // One reservation per order, even if the saga asked twice with different messages; none at
+      // all for an order whose saga was given up before this request arrived (CANCELLED).
+      const existing = await this.inventory.findReservation(tx, orderId);
+      if (existing?.status === 'CANCELLED') return 'cancelled' as const;
+      if (existing !== undefined) return 'already-decided' as const;
       const available = await this.inventory.lockStock(
         tx,
         items.map((item) => item.sku),
@@ -71,6 +73,8 @@ export class ReserveInventoryHandler {
       this.metrics.inboxDuplicates.inc({ topic });
     } else if (outcome === 'already-decided') {
       log.info('inventory.already_decided');
+    } else if (outcome === 'cancelled') {
+      log.info('inventory.reservation_refused_saga_cancelled');
     } else if (outcome.reserved) {
       log.info({ reservationId: outcome.reservationId }, 'inventory.reserved');
     } else {

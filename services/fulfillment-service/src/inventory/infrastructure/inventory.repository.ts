@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { InventoryFailureReason, OrderLine } from '@order-saga/contracts';
 import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 
+/** RESERVED holds stock; FAILED never did; RELEASED gave it back; CANCELLED came before any. */
+export type ReservationStatus = 'RESERVED' | 'FAILED' | 'RELEASED' | 'CANCELLED';
+
+export interface LockedReservation {
+  readonly id: string;
+  readonly status: ReservationStatus;
+  readonly items: readonly OrderLine[];
+}
+
 export interface StockLevel {
   readonly sku: string;
   readonly available: number;
@@ -30,13 +39,62 @@ export class InventoryRepository {
     );
   }
 
-  async findReservationId(db: SqlExecutor, orderId: string): Promise<string | undefined> {
-    const [row] = await queryRows<{ id: string }>(
+  async findReservation(
+    db: SqlExecutor,
+    orderId: string,
+  ): Promise<{ id: string; status: ReservationStatus } | undefined> {
+    const [row] = await queryRows<{ id: string; status: ReservationStatus }>(
       db,
-      'SELECT id FROM inventory_reservations WHERE order_id = $1',
+      'SELECT id, status FROM inventory_reservations WHERE order_id = $1',
       [orderId],
     );
-    return row?.id;
+    return row;
+  }
+
+  /**
+   * The order's reservation, locked; or, if it has none yet, a CANCELLED one that keeps any later
+   * reservation request from taking stock. The insert races a concurrent reservation safely: the
+   * unique order_id makes one of them wait for the other, and the loser sees the winner's row.
+   */
+  async lockOrCancelReservation(
+    tx: SqlExecutor,
+    orderId: string,
+  ): Promise<LockedReservation | 'cancelled-before-reserving'> {
+    const inserted = await queryRows<{ id: string }>(
+      tx,
+      `INSERT INTO inventory_reservations (id, order_id, status, items) VALUES ($1, $2, 'CANCELLED', '[]')
+       ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+      [randomUUID(), orderId],
+    );
+    if (inserted.length === 1) return 'cancelled-before-reserving';
+    const [row] = await queryRows<{ id: string; status: ReservationStatus; items: OrderLine[] }>(
+      tx,
+      'SELECT id, status, items FROM inventory_reservations WHERE order_id = $1 FOR UPDATE',
+      [orderId],
+    );
+    if (row === undefined) throw new Error(`reservation of order ${orderId} vanished`);
+    return row;
+  }
+
+  /** Puts a reservation's quantities back on the shelf and marks it RELEASED (caller holds its lock). */
+  async release(
+    tx: SqlExecutor,
+    reservationId: string,
+    items: readonly OrderLine[],
+  ): Promise<void> {
+    const quantities = new Map<string, number>();
+    for (const item of items)
+      quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
+    await tx.query(
+      `WITH r AS (
+         UPDATE inventory_reservations SET status = 'RELEASED', updated_at = now()
+         WHERE id = $1 AND status = 'RESERVED' RETURNING id
+       )
+       UPDATE stock_levels s SET available = s.available + q.quantity, reserved = s.reserved - q.quantity, updated_at = now()
+       FROM unnest($2::text[], $3::int[]) AS q(sku, quantity)
+       WHERE s.sku = q.sku AND EXISTS (SELECT 1 FROM r)`,
+      [reservationId, [...quantities.keys()], [...quantities.values()]],
+    );
   }
 
   async recordReservation(

@@ -1,47 +1,64 @@
-import {
-  type MessageName,
-  createEnvelope,
-  type AnyEnvelope,
-  type CancellationReason,
-  type Envelope,
-} from '@order-saga/contracts';
+import { type AnyEnvelope, type MessageName } from '@order-saga/contracts';
 import { TerminalError, causedBy } from '@order-saga/messaging';
 import { claimInboxMessage } from '@order-saga/inbox';
-import { type TransactionRunner } from '@order-saga/persistence';
+import type { TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
-import { planTransition, type SagaFact } from '../domain/order-state-machine';
-import { TERMINAL_STATUSES, type OrderStatus } from '../domain/order-status';
-import { stepUpdates } from '../domain/saga-step';
+import { ORDER_SAGA, sagaFacts } from '@order-saga/saga-definition';
 import type { OrderRepository } from '../infrastructure/order.repository';
+import { advanceOrder, isTerminal, type OrderFact } from './advance-order';
 import { SERVICE_NAME } from './create-order.handler';
 
-type FactWithDetail = SagaFact & { readonly attempts?: number; readonly detail?: string };
-
 /** Translates a consumed message into the fact it states about an order, if any. */
-function factOf(envelope: AnyEnvelope): FactWithDetail | undefined {
+function factOf(envelope: AnyEnvelope): OrderFact | undefined {
+  const message = envelope.name;
   switch (envelope.name) {
     case 'PaymentInitiated':
-      return { kind: 'PaymentInitiated' };
+      return { message, fact: { kind: 'PaymentInitiated' } };
     case 'PaymentConfirmed':
-      return { kind: 'PaymentConfirmed', attempts: envelope.data.attempts };
+      return { message, fact: { kind: 'PaymentConfirmed' }, attempts: envelope.data.attempts };
     case 'PaymentFailed':
       return {
-        kind: 'PaymentFailed',
-        declined: envelope.data.reason === 'DECLINED',
+        message,
+        fact: { kind: 'PaymentFailed', declined: envelope.data.reason === 'DECLINED' },
         attempts: envelope.data.attempts,
         detail: envelope.data.reason,
       };
     case 'PaymentRefunded':
       return {
-        kind: 'PaymentRefunded',
-        reason: envelope.data.reason,
+        message,
+        fact: { kind: 'PaymentRefunded', reason: envelope.data.reason },
         attempts: envelope.data.attempts,
       };
+    case 'PaymentRefundFailed':
+      return {
+        message,
+        fact: { kind: 'PaymentRefundFailed', reason: envelope.data.reason },
+        attempts: envelope.data.attempts,
+        detail: envelope.data.error,
+      };
+    // A reservation or a release is one transaction: it succeeds or fails on its single attempt.
     case 'InventoryReserved':
-      return { kind: 'InventoryReserved' };
+      return { message, fact: { kind: 'InventoryReserved' }, attempts: 1 };
     case 'InventoryFailed':
-      return { kind: 'InventoryFailed', reason: envelope.data.reason };
+      return {
+        message,
+        fact: { kind: 'InventoryFailed', reason: envelope.data.reason },
+        attempts: 1,
+        detail: envelope.data.reason,
+      };
+    case 'InventoryReleased':
+      return {
+        message,
+        fact: { kind: 'InventoryReleased', reason: envelope.data.reason },
+        attempts: 1,
+      };
+    // Orchestration: the orchestrator's sweeper gave the saga up.
+    case 'OrderDeadlineExceeded':
+      return {
+        message,
+        fact: { kind: 'DeadlineExceeded', compensating: envelope.data.compensations.length > 0 },
+      };
     default:
       return undefined;
   }
@@ -49,20 +66,20 @@ function factOf(envelope: AnyEnvelope): FactWithDetail | undefined {
 
 export const CONSUMER_NAME = 'orders-service.saga';
 
-/** The facts that move an order; `factOf` translates each of them. */
-export const SAGA_FACTS = [
-  'PaymentInitiated',
-  'PaymentConfirmed',
-  'PaymentFailed',
-  'PaymentRefunded',
-  'InventoryReserved',
-  'InventoryFailed',
-] as const satisfies readonly MessageName[];
+/**
+ * The facts that move an order: every fact of the declared saga, and in orchestration the
+ * orchestrator's word that the saga ran out of time (in choreography this service decides that
+ * itself, see ExpireOrdersHandler).
+ */
+export function sagaInputs(mode: 'choreography' | 'orchestration'): MessageName[] {
+  return [...sagaFacts(ORDER_SAGA), ...(mode === 'orchestration' ? [ORDER_SAGA.abortedBy] : [])];
+}
 
 /**
- * Applies payment and inventory facts to orders (choreography). Inbox claim, state change,
+ * Applies payment and inventory facts to orders (both modes). Inbox claim, state change,
  * timeline and any resulting message commit in one transaction: a redelivered fact is skipped,
- * a late one changes nothing, and a terminal state emits OrderFulfilled or OrderCancelled once.
+ * a late one changes nothing but is noted, and a terminal state emits OrderFulfilled or
+ * OrderCancelled once.
  */
 export class ApplySagaFactHandler {
   constructor(
@@ -74,8 +91,8 @@ export class ApplySagaFactHandler {
   ) {}
 
   async handle(envelope: AnyEnvelope, topic: string): Promise<void> {
-    const fact = factOf(envelope);
-    if (fact === undefined) return; // a message type this service does not act on
+    const input = factOf(envelope);
+    if (input === undefined) return; // a message type this service does not act on
     const orderId = envelope.subject;
     const log = this.logger.child({
       orderId,
@@ -92,26 +109,16 @@ export class ApplySagaFactHandler {
           `${envelope.type} refers to unknown order ${orderId}`,
         );
       }
-      await this.orders.updateSteps(tx, orderId, stepUpdates(fact));
-      const plan = planTransition(order.status, fact);
-      const to = plan.hops[plan.hops.length - 1];
-      if (to === undefined) return { applied: false as const, from: order.status };
-      const reason = plan.reason ?? order.reason;
-      await this.orders.recordTransitions(
+      const advance = await advanceOrder(
         tx,
-        orderId,
-        order.status,
-        plan.hops,
-        plan.reason ?? null,
-        {
-          messageId: envelope.id,
-          type: envelope.type,
-        },
+        this.orders,
+        this.outbox,
+        order,
+        input,
+        { messageId: envelope.id, type: envelope.type },
+        causedBy(envelope, SERVICE_NAME),
       );
-      if (TERMINAL_STATUSES.has(to)) {
-        await this.outbox.append(tx, [outcomeMessage(envelope, to, reason)]);
-      }
-      return { applied: true as const, from: order.status, to, reason, createdAt: order.createdAt };
+      return { ...advance, createdAt: order.createdAt };
     });
 
     if (outcome === 'duplicate') {
@@ -120,31 +127,18 @@ export class ApplySagaFactHandler {
       return;
     }
     if (!outcome.applied) {
-      log.info({ status: outcome.from }, 'order.late_fact_ignored');
+      if (outcome.late) log.warn({ status: outcome.from }, 'order.late_fact_recorded');
+      else log.info({ status: outcome.from }, 'order.late_fact_ignored');
       return;
     }
-    log.info({ from: outcome.from, to: outcome.to, reason: outcome.reason }, 'order.transitioned');
-    if (TERMINAL_STATUSES.has(outcome.to)) {
+    const level = outcome.to === 'COMPENSATION_FAILED' ? 'error' : 'info';
+    log[level](
+      { from: outcome.from, to: outcome.to, reason: outcome.reason },
+      'order.transitioned',
+    );
+    if (isTerminal(outcome.to)) {
       const seconds = (Date.now() - outcome.createdAt.getTime()) / 1_000;
       this.metrics.orderSagaDuration.observe({ outcome: outcome.to.toLowerCase() }, seconds);
     }
   }
-}
-
-/** The saga's last word about an order: OrderFulfilled, or OrderCancelled with its reason. */
-function outcomeMessage(
-  cause: AnyEnvelope,
-  to: OrderStatus,
-  reason: CancellationReason | null,
-): Envelope {
-  const orderId = cause.subject;
-  const causation = causedBy(cause, SERVICE_NAME);
-  if (to === 'FULFILLED') return createEnvelope('OrderFulfilled', orderId, { orderId }, causation);
-  // COMPENSATION_FAILED is also terminal but is reported by the alerting path, not as a cancel.
-  return createEnvelope(
-    'OrderCancelled',
-    orderId,
-    { orderId, reason: reason ?? 'PAYMENT_FAILED' },
-    causation,
-  );
 }

@@ -3,7 +3,8 @@ import { createEnvelope } from '@order-saga/contracts';
 import type { TransactionRunner } from '@order-saga/persistence';
 import type { Logger } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
-import { orderTotal, type NewOrder, type OrderView } from '../domain/order';
+import { ORDER_SAGA, summarize } from '@order-saga/saga-definition';
+import { orderTotal, type NewOrder, type OrderView, type SagaStep } from '../domain/order';
 import type { OrderRepository } from '../infrastructure/order.repository';
 
 export interface CommandContext {
@@ -26,13 +27,15 @@ export class CreateOrderHandler {
     private readonly orders: OrderRepository,
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
+    /** The deployment's deadline; an order may ask for its own within the saga's bounds. */
     private readonly sagaDeadlineMs: number,
+    private readonly sagaMode: 'choreography' | 'orchestration',
   ) {}
 
   async execute(input: NewOrder, context: CommandContext): Promise<OrderView> {
     const id = randomUUID();
     const createdAt = new Date();
-    const deadline = new Date(createdAt.getTime() + this.sagaDeadlineMs);
+    const deadline = new Date(createdAt.getTime() + (input.deadlineMs ?? this.sagaDeadlineMs));
     const total = orderTotal(input.items);
     const event = createEnvelope(
       'OrderCreated',
@@ -87,25 +90,20 @@ export class CreateOrderHandler {
       deadline: deadline.toISOString(),
       createdAt: at,
       updatedAt: at,
-      steps: [
-        {
-          name: 'payment',
-          status: 'PENDING',
-          attempts: 0,
-          detail: null,
-          startedAt: null,
-          finishedAt: null,
-        },
-        {
-          name: 'inventory',
-          status: 'PENDING',
-          attempts: 0,
-          detail: null,
-          startedAt: null,
-          finishedAt: null,
-        },
-      ],
+      saga: { mode: this.sagaMode, ...summarize(ORDER_SAGA, new Map()) },
+      steps: ORDER_SAGA.steps.map((step): SagaStep => ({
+        name: step.name,
+        kind: 'step',
+        undoes: null,
+        status: 'PENDING',
+        attempts: 0,
+        detail: null,
+        lastError: null,
+        startedAt: null,
+        finishedAt: null,
+      })),
       history: [{ from: null, to: 'CREATED', reason: null, causedBy: null, at }],
+      lateFacts: [],
     };
   }
 }

@@ -1,10 +1,11 @@
 import type { SqlExecutor } from '@order-saga/persistence';
+import { ORDER_SAGA, summarize } from '@order-saga/saga-definition';
 import type { OrderView } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
-import type { OrderRepository } from '../infrastructure/order.repository';
+import type { OrderRepository, OrderSummary } from '../infrastructure/order.repository';
 
 export interface OrderPage {
-  readonly items: ReadonlyArray<Omit<OrderView, 'items' | 'steps' | 'history'>>;
+  readonly items: readonly OrderSummary[];
   /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
   readonly nextCursor: string | null;
 }
@@ -35,10 +36,18 @@ export class OrderQueries {
   constructor(
     private readonly db: SqlExecutor,
     private readonly orders: OrderRepository,
+    private readonly sagaMode: 'choreography' | 'orchestration',
   ) {}
 
-  get(id: string): Promise<OrderView | undefined> {
-    return this.orders.findView(this.db, id);
+  /** The order with its saga at a glance: done, running, remaining, compensated, from the definition. */
+  async get(id: string): Promise<OrderView | undefined> {
+    const order = await this.orders.findView(this.db, id);
+    if (order === undefined) return undefined;
+    const statuses = new Map(order.steps.map((step) => [step.name, step.status] as const));
+    return {
+      ...order,
+      saga: { mode: this.sagaMode, ...summarize(ORDER_SAGA, statuses) },
+    };
   }
 
   async list(query: {

@@ -7,6 +7,8 @@ export interface NewOrder {
   readonly currency: string;
   readonly items: readonly OrderLine[];
   readonly paymentMethod: string;
+  /** The order's own saga deadline, if it asked for one (already within the saga's bounds). */
+  readonly deadlineMs?: number;
 }
 
 export interface OrderTransition {
@@ -17,13 +19,40 @@ export interface OrderTransition {
   readonly at: string;
 }
 
+/** One entry of the saga's timeline: a step, or the compensation that undoes one. */
 export interface SagaStep {
   readonly name: SagaStepName;
+  readonly kind: 'step' | 'compensation';
+  /** For a compensation: the step it undoes. */
+  readonly undoes: SagaStepName | null;
   readonly status: SagaStepStatus;
   readonly attempts: number;
   readonly detail: string | null;
+  /** The error of the last failed attempt, when the entry failed. */
+  readonly lastError: { readonly message: string; readonly at: string | null } | null;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
+}
+
+/** The saga at a glance, from the declared definition (names of steps, in saga order). */
+export interface SagaOverview {
+  readonly mode: 'choreography' | 'orchestration';
+  readonly done: readonly string[];
+  readonly running: readonly string[];
+  readonly remaining: readonly string[];
+  readonly failed: readonly string[];
+  readonly compensating: readonly string[];
+  readonly compensated: readonly string[];
+  readonly compensationFailed: readonly string[];
+}
+
+/** A fact that arrived after the saga gave up or ended: it moved nothing, and is undone. */
+export interface LateFact {
+  readonly type: string;
+  readonly messageId: string;
+  /** The order's status when it arrived. */
+  readonly orderStatus: OrderStatus;
+  readonly at: string;
 }
 
 /** The aggregated order as GET /orders/{id} shows it. */
@@ -40,8 +69,10 @@ export interface OrderView {
   readonly deadline: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly saga: SagaOverview;
   readonly steps: readonly SagaStep[];
   readonly history: readonly OrderTransition[];
+  readonly lateFacts: readonly LateFact[];
 }
 
 /** Sum of the lines in minor units; callers bound quantity and price so it stays a safe integer. */

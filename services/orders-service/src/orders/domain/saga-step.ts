@@ -1,53 +1,60 @@
-import type { SagaFact } from './order-state-machine';
+import type { MessageName } from '@order-saga/contracts';
+import {
+  ORDER_SAGA,
+  classifyFact,
+  stepUpdates as definitionUpdates,
+  type OrderSagaCompensation,
+  type OrderSagaStep,
+  type StepStatus,
+  type StepStatuses,
+} from '@order-saga/saga-definition';
 
-export type SagaStepName = 'payment' | 'inventory' | 'refund';
-export type SagaStepStatus =
-  'PENDING' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'COMPENSATED';
+export type SagaStepName = OrderSagaStep | OrderSagaCompensation;
+export type SagaStepStatus = StepStatus;
 
 export interface StepUpdate {
-  readonly name: SagaStepName;
+  readonly name: string;
   readonly status: SagaStepStatus;
   readonly attempts?: number;
   readonly detail?: string;
 }
 
+/** What a fact adds besides the status: how many tries it took, and what went wrong. */
+export interface FactDetail {
+  readonly attempts?: number;
+  readonly detail?: string;
+}
+
 /**
- * What a saga fact says about each step, for the order's timeline. Steps only move forward
- * (PENDING < IN_PROGRESS < SUCCEEDED | FAILED | SKIPPED < COMPENSATED); the store enforces that,
- * so a late fact never rewinds a step.
+ * What a saga fact does to the order's timeline, read from the declared saga; the attempts and
+ * detail it carries go to the entry the fact is about (the step, or its compensation). The store
+ * still guards the rank, so a concurrent or late fact never rewinds a step.
  */
 export function stepUpdates(
-  fact: SagaFact & { readonly attempts?: number; readonly detail?: string },
+  message: MessageName,
+  detail: FactDetail,
+  current: StepStatuses,
+  active: boolean,
 ): StepUpdate[] {
-  const extra = {
-    ...(fact.attempts === undefined ? {} : { attempts: fact.attempts }),
-    ...(fact.detail === undefined ? {} : { detail: fact.detail }),
-  };
-  switch (fact.kind) {
-    case 'PaymentInitiated':
-      return [{ name: 'payment', status: 'IN_PROGRESS' }];
-    case 'PaymentConfirmed':
-      return [
-        { name: 'payment', status: 'SUCCEEDED', ...extra },
-        { name: 'inventory', status: 'IN_PROGRESS' },
-      ];
-    case 'PaymentFailed':
-      return [
-        { name: 'payment', status: 'FAILED', ...extra },
-        { name: 'inventory', status: 'SKIPPED' },
-      ];
-    // A reservation is one transaction: it succeeds or fails on its single attempt.
-    case 'InventoryReserved':
-      return [{ name: 'inventory', status: 'SUCCEEDED', attempts: 1 }];
-    case 'InventoryFailed':
-      return [
-        { name: 'inventory', status: 'FAILED', attempts: 1, detail: fact.reason },
-        { name: 'refund', status: 'IN_PROGRESS' },
-      ];
-    case 'PaymentRefunded':
-      return [
-        { name: 'refund', status: 'SUCCEEDED', ...extra },
-        { name: 'payment', status: 'COMPENSATED' },
-      ];
-  }
+  const read = classifyFact(ORDER_SAGA, message);
+  const own =
+    read === undefined || read.role === 'aborted'
+      ? undefined
+      : read.role === 'compensated' || read.role === 'compensation-failed'
+        ? read.step.compensation?.name
+        : read.step.name;
+  return definitionUpdates(ORDER_SAGA, message, current, active).map((update) =>
+    update.name === own && update.status !== 'IN_PROGRESS'
+      ? {
+          ...update,
+          ...(detail.attempts === undefined ? {} : { attempts: detail.attempts }),
+          ...(detail.detail === undefined ? {} : { detail: detail.detail }),
+        }
+      : update,
+  );
+}
+
+/** The compensation entry of the timeline that undoes `name`, if `name` is a compensation. */
+export function undoneBy(name: string): OrderSagaStep | undefined {
+  return ORDER_SAGA.steps.find((step) => step.compensation.name === name)?.name;
 }

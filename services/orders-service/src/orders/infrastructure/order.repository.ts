@@ -1,8 +1,11 @@
 import type { CancellationReason, OrderLine } from '@order-saga/contracts';
 import { queryRows, type SqlExecutor } from '@order-saga/persistence';
-import type { OrderTransition, OrderView, SagaStep } from '../domain/order';
+import { ORDER_SAGA, type StepStatus } from '@order-saga/saga-definition';
+import type { LateFact, OrderTransition, OrderView, SagaStep } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
-import type { StepUpdate } from '../domain/saga-step';
+import { undoneBy, type StepUpdate } from '../domain/saga-step';
+
+export type OrderSummary = Omit<OrderView, 'items' | 'steps' | 'history' | 'saga' | 'lateFacts'>;
 
 export interface OrderRecord {
   readonly id: string;
@@ -18,10 +21,53 @@ export interface OrderRecord {
 }
 
 export interface LockedOrder {
+  readonly id: string;
   readonly status: OrderStatus;
   readonly reason: CancellationReason | null;
   readonly createdAt: Date;
+  /** The saga's timeline so far: step and compensation statuses by name. */
+  readonly steps: ReadonlyMap<string, StepStatus>;
 }
+
+export interface ExpiredOrder extends LockedOrder {
+  readonly deadline: Date;
+  readonly correlationId: string;
+  readonly traceId: string;
+}
+
+/** Age of the oldest unfinished saga per status, and how many are past their deadline. */
+export interface SagaBacklog {
+  readonly oldestSeconds: ReadonlyMap<OrderStatus, number>;
+  readonly pastDeadline: number;
+}
+
+interface LockedRow {
+  id: string;
+  status: OrderStatus;
+  reason: CancellationReason | null;
+  created_at: Date;
+  steps: Record<string, StepStatus> | null;
+}
+
+const toLocked = (row: LockedRow): LockedOrder => ({
+  id: row.id,
+  status: row.status,
+  reason: row.reason,
+  createdAt: row.created_at,
+  steps: new Map(Object.entries(row.steps ?? {})),
+});
+
+// The order row and its steps in one round trip; FOR UPDATE locks the order row only.
+const LOCK_COLUMNS = `o.id, o.status, o.reason, o.created_at,
+  (SELECT json_object_agg(s.name, s.status) FROM saga_steps s WHERE s.order_id = o.id) AS steps`;
+
+/** Sagas not yet finished: what the deadline sweeper and the backlog gauges look at. */
+export const UNFINISHED: readonly OrderStatus[] = [
+  'CREATED',
+  'PAYMENT_PENDING',
+  'PAID',
+  'COMPENSATING',
+];
 
 export interface Cause {
   readonly messageId: string;
@@ -49,6 +95,12 @@ interface OrderRow {
 }
 
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+
+/** Timeline order: the saga's steps, then their compensations last-done first (the definition's). */
+const STEP_ORDER = [
+  ...ORDER_SAGA.steps.map((step) => step.name),
+  ...[...ORDER_SAGA.steps].reverse().map((step) => step.compensation.name),
+];
 
 /** SQL for the orders aggregate. Every write takes the caller's transaction. */
 export class OrderRepository {
@@ -84,14 +136,72 @@ export class OrderRepository {
   }
 
   async lock(tx: SqlExecutor, id: string): Promise<LockedOrder | undefined> {
-    const [row] = await queryRows<{
-      status: OrderStatus;
-      reason: CancellationReason | null;
-      created_at: Date;
-    }>(tx, 'SELECT status, reason, created_at FROM orders WHERE id = $1 FOR UPDATE', [id]);
-    return row === undefined
-      ? undefined
-      : { status: row.status, reason: row.reason, createdAt: row.created_at };
+    const [row] = await queryRows<LockedRow>(
+      tx,
+      `SELECT ${LOCK_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE OF o`,
+      [id],
+    );
+    return row === undefined ? undefined : toLocked(row);
+  }
+
+  /**
+   * Locks up to `limit` orders whose saga is running past its deadline, oldest deadline first.
+   * SKIP LOCKED: an order another sweeper replica (or a fact being applied) holds is left to it;
+   * once that commits the order is no longer running, so no two replicas ever give it up twice.
+   */
+  async lockExpired(tx: SqlExecutor, limit: number): Promise<ExpiredOrder[]> {
+    const rows = await queryRows<
+      LockedRow & { deadline: Date; correlation_id: string; trace_id: string }
+    >(
+      tx,
+      `SELECT ${LOCK_COLUMNS}, o.deadline, o.correlation_id, o.trace_id FROM orders o
+       WHERE o.status IN ('CREATED', 'PAYMENT_PENDING', 'PAID') AND o.deadline <= now()
+       ORDER BY o.deadline LIMIT $1 FOR UPDATE OF o SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      ...toLocked(row),
+      deadline: row.deadline,
+      correlationId: row.correlation_id,
+      traceId: row.trace_id,
+    }));
+  }
+
+  async backlog(db: SqlExecutor): Promise<SagaBacklog> {
+    const rows = await queryRows<{ status: OrderStatus; oldest: number; past: number }>(
+      db,
+      `SELECT status, extract(epoch FROM now() - min(created_at))::float8 AS oldest,
+              count(*) FILTER (WHERE deadline <= now())::int AS past
+       FROM orders WHERE status = ANY($1::text[]) GROUP BY status`,
+      [UNFINISHED],
+    );
+    return {
+      oldestSeconds: new Map(rows.map((row) => [row.status, Math.max(0, row.oldest)])),
+      pastDeadline: rows.reduce((sum, row) => sum + row.past, 0),
+    };
+  }
+
+  /** A fact that arrived after the saga gave up or ended: it changes nothing, it is noted. */
+  async recordLateFact(
+    tx: SqlExecutor,
+    id: string,
+    cause: Cause,
+    status: OrderStatus,
+  ): Promise<void> {
+    await tx.query(
+      'INSERT INTO order_late_facts (order_id, message_id, message_type, order_status) VALUES ($1, $2, $3, $4)',
+      [id, cause.messageId, cause.type, status],
+    );
+  }
+
+  /** Whether the order was ever CANCELLED (its OrderCancelled was already emitted). */
+  async wasCancelled(tx: SqlExecutor, id: string): Promise<boolean> {
+    const rows = await queryRows<{ found: number }>(
+      tx,
+      `SELECT 1 AS found FROM order_transitions WHERE order_id = $1 AND to_status = 'CANCELLED' LIMIT 1`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   async recordTransitions(
@@ -138,10 +248,10 @@ export class OrderRepository {
     );
   }
 
-  async findView(db: SqlExecutor, id: string): Promise<OrderView | undefined> {
+  async findView(db: SqlExecutor, id: string): Promise<Omit<OrderView, 'saga'> | undefined> {
     const [row] = await queryRows<OrderRow>(db, 'SELECT * FROM orders WHERE id = $1', [id]);
     if (row === undefined) return undefined;
-    const [items, steps, history] = await Promise.all([
+    const [items, steps, history, late] = await Promise.all([
       queryRows<{ sku: string; quantity: number; unit_price: string }>(
         db,
         'SELECT sku, quantity, unit_price FROM order_items WHERE order_id = $1 ORDER BY line_no',
@@ -157,8 +267,8 @@ export class OrderRepository {
       }>(
         db,
         `SELECT name, status, attempts, detail, started_at, finished_at FROM saga_steps WHERE order_id = $1
-         ORDER BY array_position(ARRAY['payment', 'inventory', 'refund'], name)`,
-        [id],
+         ORDER BY array_position($2::text[], name)`,
+        [id, STEP_ORDER],
       ),
       queryRows<{
         from_status: OrderStatus | null;
@@ -172,6 +282,11 @@ export class OrderRepository {
         'SELECT from_status, to_status, reason, message_id, message_type, at FROM order_transitions WHERE order_id = $1 ORDER BY id',
         [id],
       ),
+      queryRows<{ message_id: string; message_type: string; order_status: OrderStatus; at: Date }>(
+        db,
+        'SELECT message_id, message_type, order_status, at FROM order_late_facts WHERE order_id = $1 ORDER BY id',
+        [id],
+      ),
     ]);
     return {
       ...this.summary(row),
@@ -180,14 +295,23 @@ export class OrderRepository {
         quantity: item.quantity,
         unitPrice: Number(item.unit_price),
       })),
-      steps: steps.map((step) => ({
-        name: step.name,
-        status: step.status,
-        attempts: step.attempts,
-        detail: step.detail,
-        startedAt: iso(step.started_at),
-        finishedAt: iso(step.finished_at),
-      })),
+      steps: steps.map((step): SagaStep => {
+        const undoes = undoneBy(step.name) ?? null;
+        return {
+          name: step.name,
+          kind: undoes === null ? 'step' : 'compensation',
+          undoes,
+          status: step.status,
+          attempts: step.attempts,
+          detail: step.detail,
+          lastError:
+            step.status === 'FAILED'
+              ? { message: step.detail ?? 'failed', at: iso(step.finished_at) }
+              : null,
+          startedAt: iso(step.started_at),
+          finishedAt: iso(step.finished_at),
+        };
+      }),
       history: history.map((t): OrderTransition => ({
         from: t.from_status,
         to: t.to_status,
@@ -196,14 +320,17 @@ export class OrderRepository {
           t.message_id === null ? null : { messageId: t.message_id, type: t.message_type ?? '' },
         at: t.at.toISOString(),
       })),
+      lateFacts: late.map((fact): LateFact => ({
+        type: fact.message_type,
+        messageId: fact.message_id,
+        orderStatus: fact.order_status,
+        at: fact.at.toISOString(),
+      })),
     };
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable under inserts. */
-  async list(
-    db: SqlExecutor,
-    query: ListQuery,
-  ): Promise<Array<Omit<OrderView, 'items' | 'steps' | 'history'>>> {
+  async list(db: SqlExecutor, query: ListQuery): Promise<Array<OrderSummary>> {
     const rows = await queryRows<OrderRow>(
       db,
       `SELECT * FROM orders
@@ -215,7 +342,7 @@ export class OrderRepository {
     return rows.map((row) => this.summary(row));
   }
 
-  private summary(row: OrderRow): Omit<OrderView, 'items' | 'steps' | 'history'> {
+  private summary(row: OrderRow): OrderSummary {
     return {
       id: row.id,
       status: row.status,

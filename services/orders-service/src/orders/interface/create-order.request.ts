@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Currency, OrderLines } from '@order-saga/contracts';
+import { ORDER_SAGA } from '@order-saga/saga-definition';
 import type { ProblemField } from '@order-saga/service-runtime';
 import type { NewOrder } from '../domain/order';
 
@@ -14,6 +15,13 @@ export const CreateOrderRequest = z
       .min(1)
       .max(64)
       .regex(/^[A-Za-z0-9_]+$/, 'must be a payment method token such as pm_card_visa'),
+    /** The saga's own deadline, within the saga's bounds; the deployment's default otherwise. */
+    deadlineSeconds: z
+      .number()
+      .int()
+      .min(ORDER_SAGA.deadline.minMs / 1_000)
+      .max(ORDER_SAGA.deadline.maxMs / 1_000)
+      .optional(),
   })
   .refine(
     (order) =>
@@ -29,7 +37,14 @@ export function parseCreateOrder(
   body: unknown,
 ): { ok: true; order: NewOrder } | { ok: false; errors: ProblemField[] } {
   const result = CreateOrderRequest.safeParse(body);
-  if (result.success) return { ok: true, order: result.data };
+  if (result.success) {
+    const { deadlineSeconds, ...order } = result.data;
+    return {
+      ok: true,
+      order:
+        deadlineSeconds === undefined ? order : { ...order, deadlineMs: deadlineSeconds * 1_000 },
+    };
+  }
   const errors = result.error.issues.flatMap((issue): ProblemField[] =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({

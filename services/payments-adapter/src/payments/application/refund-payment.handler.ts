@@ -1,19 +1,37 @@
-import { createEnvelope, type AnyEnvelope, type CancellationReason } from '@order-saga/contracts';
+import {
+  createEnvelope,
+  type AnyEnvelope,
+  type CancellationReason,
+  type Causation,
+} from '@order-saga/contracts';
 import { TerminalError, causedBy } from '@order-saga/messaging';
 import { claimInboxMessage, inboxContains } from '@order-saga/inbox';
-import { type TransactionRunner } from '@order-saga/persistence';
+import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
-import { refundKey } from '../domain/payment';
+import { refundKey, type Payment } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import type { ProviderCalls } from './provider-calls';
 import { CONSUMER_NAME, SERVICE_NAME } from './authorize-payment.handler';
 
+/** A refund the provider refused, still within its retry budget: the consumer retries it. */
+export class RefundRefusedError extends Error {
+  override readonly name = 'RefundRefusedError';
+  readonly code = 'PROVIDER.REFUND_REFUSED';
+}
+
 /**
- * The saga's compensation of a payment (on InventoryFailed or RefundPayment): refund the captured payment
- * at the provider, then record it and emit PaymentRefunded in one transaction. The provider
- * refund carries an idempotency key derived from the order, so a repeat never refunds twice.
+ * The saga's compensation of a payment (on InventoryFailed or OrderDeadlineExceeded in
+ * choreography, RefundPayment in orchestration): refund the captured payment at the provider,
+ * then record it and emit PaymentRefunded in one transaction. The provider refund carries an
+ * idempotency key derived from the order, so a repeat never refunds twice.
+ *
+ * A refusal is retried with the consumer's backoff until the refund's own budget
+ * (`maxRefusals`, counted durably in payment_attempts) is spent; then the refund gives up:
+ * the payment is marked REFUND_FAILED and PaymentRefundFailed tells the saga, which stops
+ * (COMPENSATION_FAILED) instead of retrying forever. An outage (no answer) is not a refusal: it
+ * is waited out like any provider outage.
  */
 export class RefundPaymentHandler {
   constructor(
@@ -24,11 +42,12 @@ export class RefundPaymentHandler {
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
+    private readonly maxRefusals: number,
   ) {}
 
   /**
-   * `event` is what asked for the refund: InventoryFailed (choreography) or RefundPayment
-   * (orchestration); `reason` is what the saga compensates for.
+   * `event` is what asked for the refund: InventoryFailed or OrderDeadlineExceeded
+   * (choreography), RefundPayment (orchestration); `reason` is what the saga compensates for.
    */
   async handle(
     event: AnyEnvelope,
@@ -36,64 +55,147 @@ export class RefundPaymentHandler {
     reason: CancellationReason,
     topic: string,
   ): Promise<void> {
-    const log = this.logger.child({ orderId, correlationId: event.correlationId });
+    const log = this.logger.child({ orderId, correlationId: event.correlationId, reason });
     if (await inboxContains(this.db, CONSUMER_NAME, event.id)) {
       this.metrics.inboxDuplicates.inc({ topic });
       return;
     }
     const payment = await this.payments.findByOrder(this.db, orderId);
-    if (payment === undefined) {
+    if (payment === undefined && event.name !== 'OrderDeadlineExceeded') {
       throw new TerminalError(
         'PAYMENT.UNKNOWN_ORDER',
         `${event.type} for order ${orderId} without a payment`,
       );
     }
-    if (payment.status !== 'CONFIRMED' || payment.providerPaymentId === null) {
+    if (payment?.status !== 'CONFIRMED' || payment.providerPaymentId === null) {
       // Nothing was captured (or it is already refunded): record the message, change nothing.
       await this.db.transaction((tx) => claimInboxMessage(tx, CONSUMER_NAME, event));
-      log.info({ status: payment.status }, 'payment.refund_not_needed');
+      if (payment?.status !== 'REFUNDED')
+        this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'not_needed' });
+      log.info({ status: payment?.status ?? 'none' }, 'payment.refund_not_needed');
       return;
     }
 
     const causation = causedBy(event, SERVICE_NAME);
-    const providerPaymentId = payment.providerPaymentId;
-    const { result: providerRefundId } = await this.calls
-      .run(
-        { paymentId: payment.id, operation: 'refund', previousAttempts: payment.refundAttempts },
-        () => this.provider.refund(providerPaymentId, refundKey(orderId), causation),
-        () => 'refunded',
-      )
-      .catch((error: unknown) => {
-        log.warn({ err: error }, 'payment.refund_failed');
-        throw error; // the consumer classifies it: retried with backoff, or dead-lettered if terminal
+    const result = await this.refundOnce(payment, causation).catch((error: unknown) => {
+      log.warn({ err: error }, 'payment.refund_unavailable');
+      throw error; // the consumer classifies it: an outage is waited out
+    });
+
+    if (result.kind === 'refused') {
+      const refusals = await this.payments.refusedRefunds(this.db, payment.id);
+      if (refusals < this.maxRefusals) {
+        log.warn(
+          { refusals, budget: this.maxRefusals, detail: result.detail },
+          'payment.refund_refused',
+        );
+        throw new RefundRefusedError(
+          `refund refused (${refusals} of ${this.maxRefusals}): ${result.detail}`,
+        );
+      }
+      const gaveUp = await this.db.transaction(async (tx) => {
+        if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
+        return this.recordGiveUp(tx, orderId, reason, result.detail, refusals, causation);
       });
+      if (gaveUp) {
+        this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'failed' });
+        log.error(
+          { paymentId: payment.id, refusals, detail: result.detail },
+          'payment.refund_gave_up',
+        );
+      }
+      return;
+    }
 
     const applied = await this.db.transaction(async (tx) => {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
-      const current = await this.payments.findByOrder(tx, orderId, true);
-      if (current?.status !== 'CONFIRMED') return false;
-      const { refundAttempts } = await this.payments.markRefunded(tx, payment.id, providerRefundId);
-      await this.outbox.append(tx, [
-        createEnvelope(
-          'PaymentRefunded',
-          orderId,
-          {
-            orderId,
-            paymentId: payment.id,
-            amount: payment.amount,
-            currency: payment.currency,
-            providerRefundId,
-            reason,
-            attempts: refundAttempts,
-          },
-          causation,
-        ),
-      ]);
-      return true;
+      return this.recordRefund(
+        tx,
+        orderId,
+        ['CONFIRMED'],
+        result.providerRefundId,
+        reason,
+        causation,
+      );
     });
     if (applied) {
-      this.metrics.sagaCompensations.inc({ kind: 'refund_payment' });
-      log.info({ paymentId: payment.id, providerRefundId, reason }, 'payment.refunded');
+      this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'compensated' });
+      log.info(
+        { paymentId: payment.id, providerRefundId: result.providerRefundId },
+        'payment.refunded',
+      );
     }
+  }
+
+  /** One refund call to the provider, recorded as an attempt whatever its outcome. */
+  async refundOnce(payment: Payment, causation: Causation) {
+    const providerPaymentId = payment.providerPaymentId ?? '';
+    const { result } = await this.calls.run(
+      { paymentId: payment.id, operation: 'refund', previousAttempts: payment.refundAttempts },
+      () => this.provider.refund(providerPaymentId, refundKey(payment.orderId), causation),
+      (outcome) => outcome.kind,
+    );
+    return result;
+  }
+
+  /** Marks the payment refunded and emits PaymentRefunded, if it is still in one of `from`. */
+  async recordRefund(
+    tx: SqlExecutor,
+    orderId: string,
+    from: ReadonlyArray<Payment['status']>,
+    providerRefundId: string,
+    reason: CancellationReason,
+    causation: Causation,
+  ): Promise<boolean> {
+    const current = await this.payments.findByOrder(tx, orderId, true);
+    if (current === undefined || !from.includes(current.status)) return false;
+    const { refundAttempts } = await this.payments.markRefunded(
+      tx,
+      current.id,
+      providerRefundId,
+      reason,
+    );
+    await this.outbox.append(tx, [
+      createEnvelope(
+        'PaymentRefunded',
+        orderId,
+        {
+          orderId,
+          paymentId: current.id,
+          amount: current.amount,
+          currency: current.currency,
+          providerRefundId,
+          reason,
+          attempts: refundAttempts,
+        },
+        causation,
+      ),
+    ]);
+    return true;
+  }
+
+  private async recordGiveUp(
+    tx: SqlExecutor,
+    orderId: string,
+    reason: CancellationReason,
+    error: string,
+    attempts: number,
+    causation: Causation,
+  ): Promise<boolean> {
+    const current = await this.payments.findByOrder(tx, orderId, true);
+    if (current?.status !== 'CONFIRMED') return false;
+    await this.payments.markRefundFailed(tx, current.id, reason, error, {
+      correlationId: causation.correlationId,
+      traceparent: causation.traceparent,
+    });
+    await this.outbox.append(tx, [
+      createEnvelope(
+        'PaymentRefundFailed',
+        orderId,
+        { orderId, paymentId: current.id, reason, error, attempts },
+        causation,
+      ),
+    ]);
+    return true;
   }
 }

@@ -1,6 +1,7 @@
-import type { OrderLine, PaymentFailureReason } from '@order-saga/contracts';
+import type { CancellationReason, OrderLine, PaymentFailureReason } from '@order-saga/contracts';
 
-export type PaymentStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'REFUNDED';
+/** REFUND_FAILED: the refund gave up after its retry budget; an operator can retry it. */
+export type PaymentStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'REFUNDED' | 'REFUND_FAILED';
 
 export interface Payment {
   readonly id: string;
@@ -14,6 +15,14 @@ export interface Payment {
   readonly attempts: number;
   readonly refundAttempts: number;
   readonly items: readonly OrderLine[];
+  /** Why the saga asked for the refund, and the provider's last refusal (REFUND_FAILED). */
+  readonly refundReason: CancellationReason | null;
+  readonly refundError: string | null;
+  /** The saga's correlation and trace, kept when a refund gives up so a retry rejoins them. */
+  readonly refundContext: {
+    readonly correlationId: string;
+    readonly traceparent: string | null;
+  } | null;
 }
 
 /** What the provider said about an authorization, once transport errors are ruled out. */

@@ -34,6 +34,11 @@ interface ProviderRefund {
   readonly id: string;
 }
 
+/** What the provider said about a refund: done, or refused (402: the issuer said no, for now). */
+export type RefundResult =
+  | { readonly kind: 'refunded'; readonly providerRefundId: string }
+  | { readonly kind: 'refused'; readonly detail: string };
+
 /**
  * HTTP client of the payment provider. Every call carries an Idempotency-Key and a timeout;
  * transport failures and 5xx become ProviderUnavailableError (retryable), 4xx answers are final.
@@ -71,15 +76,20 @@ export class PaymentProviderClient {
     providerPaymentId: string,
     idempotencyKey: string,
     context: CallContext,
-  ): Promise<string> {
+  ): Promise<RefundResult> {
     const response = await this.post(
       `/v1/payments/${encodeURIComponent(providerPaymentId)}/refunds`,
       idempotencyKey,
       context,
       {},
     );
+    if (response.status === 402) {
+      const problem = (await response.json()) as { code?: string; detail?: string; title?: string };
+      const detail = [problem.code, problem.detail ?? problem.title].filter(Boolean).join(': ');
+      return { kind: 'refused', detail: (detail || 'refund refused').slice(0, 500) };
+    }
     if (!response.ok) throw await rejected(response, 'refund');
-    return ((await response.json()) as ProviderRefund).id;
+    return { kind: 'refunded', providerRefundId: ((await response.json()) as ProviderRefund).id };
   }
 
   private async post(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OrderLine, PaymentFailureReason } from '@order-saga/contracts';
+import type { CancellationReason, OrderLine, PaymentFailureReason } from '@order-saga/contracts';
 import { queryRows, type SqlExecutor } from '@order-saga/persistence';
 import type { Payment, PaymentStatus } from '../domain/payment';
 
@@ -14,6 +14,10 @@ interface PaymentRow {
   attempts: number;
   refund_attempts: number;
   items: OrderLine[];
+  refund_reason: CancellationReason | null;
+  refund_error: string | null;
+  refund_correlation_id: string | null;
+  refund_traceparent: string | null;
 }
 
 const toPayment = (row: PaymentRow): Payment => ({
@@ -27,6 +31,12 @@ const toPayment = (row: PaymentRow): Payment => ({
   attempts: row.attempts,
   refundAttempts: row.refund_attempts,
   items: row.items,
+  refundReason: row.refund_reason,
+  refundError: row.refund_error,
+  refundContext:
+    row.refund_correlation_id === null
+      ? null
+      : { correlationId: row.refund_correlation_id, traceparent: row.refund_traceparent },
 });
 
 export class PaymentRepository {
@@ -108,13 +118,42 @@ export class PaymentRepository {
     tx: SqlExecutor,
     paymentId: string,
     providerRefundId: string,
+    reason: CancellationReason,
   ): Promise<{ refundAttempts: number }> {
     const [row] = await queryRows<{ refund_attempts: number }>(
       tx,
-      `UPDATE payments SET status = 'REFUNDED', provider_refund_id = $2, updated_at = now()
+      `UPDATE payments SET status = 'REFUNDED', provider_refund_id = $2, refund_reason = $3,
+         refund_error = NULL, updated_at = now()
        WHERE id = $1 RETURNING refund_attempts`,
-      [paymentId, providerRefundId],
+      [paymentId, providerRefundId, reason],
     );
     return { refundAttempts: row?.refund_attempts ?? 1 };
+  }
+
+  /** The refund gave up: the payment stays captured, marked for an operator. */
+  async markRefundFailed(
+    tx: SqlExecutor,
+    paymentId: string,
+    reason: CancellationReason,
+    error: string,
+    context: { correlationId: string; traceparent: string | null },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE payments SET status = 'REFUND_FAILED', refund_reason = $2, refund_error = $3,
+         refund_correlation_id = $4, refund_traceparent = $5, updated_at = now()
+       WHERE id = $1`,
+      [paymentId, reason, error, context.correlationId, context.traceparent],
+    );
+  }
+
+  /** Refund calls the provider refused (402), the ones the refund's retry budget counts. */
+  async refusedRefunds(db: SqlExecutor, paymentId: string): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      db,
+      `SELECT count(*)::int AS n FROM payment_attempts
+       WHERE payment_id = $1 AND operation = 'refund' AND outcome = 'refused'`,
+      [paymentId],
+    );
+    return row?.n ?? 0;
   }
 }

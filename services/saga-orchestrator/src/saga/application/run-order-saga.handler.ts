@@ -1,67 +1,15 @@
-import { createEnvelope, type AnyEnvelope, type Envelope } from '@order-saga/contracts';
+import type { AnyEnvelope } from '@order-saga/contracts';
 import { causedBy } from '@order-saga/messaging';
 import { claimInboxMessage } from '@order-saga/inbox';
-import { type TransactionRunner } from '@order-saga/persistence';
+import type { TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
-import { decide, type SagaCommand, type SagaFact } from '../domain/order-saga';
+import { decide } from '../domain/order-saga';
 import type { SagaRepository } from '../infrastructure/saga.repository';
+import { SERVICE_NAME, factOf, outputMessage } from './saga-messages';
 
-export const SERVICE_NAME = 'saga-orchestrator';
+export { SERVICE_NAME } from './saga-messages';
 export const CONSUMER_NAME = 'saga-orchestrator.saga';
-
-function factOf(envelope: AnyEnvelope): { fact: SagaFact; deadline?: Date } | undefined {
-  switch (envelope.name) {
-    case 'OrderCreated': {
-      const { orderId, total, currency, paymentMethod, items } = envelope.data;
-      return {
-        fact: {
-          kind: 'OrderCreated',
-          order: { orderId, amount: total, currency, paymentMethod, items },
-        },
-        deadline: new Date(envelope.data.deadline),
-      };
-    }
-    case 'PaymentConfirmed':
-    case 'PaymentFailed':
-    case 'InventoryReserved':
-    case 'PaymentRefunded':
-      return { fact: { kind: envelope.name } };
-    case 'InventoryFailed':
-      return { fact: { kind: 'InventoryFailed', reason: envelope.data.reason } };
-    default:
-      return undefined;
-  }
-}
-
-function commandMessage(command: SagaCommand, cause: AnyEnvelope): Envelope {
-  const causation = causedBy(cause, SERVICE_NAME);
-  switch (command.name) {
-    case 'AuthorizePayment': {
-      const { orderId, amount, currency, paymentMethod, items } = command.order;
-      return createEnvelope(
-        'AuthorizePayment',
-        orderId,
-        { orderId, amount, currency, paymentMethod, items: [...items] },
-        causation,
-      );
-    }
-    case 'ReserveInventory':
-      return createEnvelope(
-        'ReserveInventory',
-        command.order.orderId,
-        { orderId: command.order.orderId, items: [...command.order.items] },
-        causation,
-      );
-    case 'RefundPayment':
-      return createEnvelope(
-        'RefundPayment',
-        command.orderId,
-        { orderId: command.orderId, reason: command.reason },
-        causation,
-      );
-  }
-}
 
 /**
  * Drives one order's saga: each fact from the participants advances the saga instance and yields
@@ -86,9 +34,12 @@ export class RunOrderSagaHandler {
       const decision = decide(await this.sagas.lock(tx, orderId), input.fact);
       if (!decision.apply) return decision;
       await this.sagas.save(tx, decision.state, input.deadline);
+      const causation = causedBy(envelope, SERVICE_NAME);
       await this.outbox.append(
         tx,
-        decision.commands.map((command) => commandMessage(command, envelope)),
+        decision.outputs.map((output) =>
+          outputMessage(output, decision.state, input.deadline, causation),
+        ),
       );
       return decision;
     });
@@ -98,11 +49,13 @@ export class RunOrderSagaHandler {
     } else if (!outcome.apply) {
       log.info({ why: outcome.why }, 'saga.fact_ignored');
     } else {
-      log.info(
+      const level = outcome.state.status === 'COMPENSATION_FAILED' ? 'error' : 'info';
+      log[level](
         {
           status: outcome.state.status,
           step: outcome.state.step,
-          commands: outcome.commands.map((c) => c.name),
+          error: outcome.state.error ?? undefined,
+          sent: outcome.outputs.map((o) => (o.kind === 'deadline-exceeded' ? o.kind : o.step.name)),
         },
         'saga.advanced',
       );

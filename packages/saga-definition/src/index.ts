@@ -1,0 +1,4 @@
+export * from './saga-definition';
+export * from './order-saga.definition';
+export * from './saga-progress';
+export * from './deadline';

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createEnvelope, type AnyEnvelope } from '@order-saga/contracts';
+import { ORDER_SAGA, choreographyInputs } from '@order-saga/saga-definition';
+import { INVENTORY_INPUTS, InventoryRouter, inputTopics } from './inventory.router';
+
+const orderId = randomUUID();
+const causation = { source: 'test', correlationId: 'c-1', causationId: null, traceparent: null };
+const items = [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }];
+const samples: Record<string, AnyEnvelope> = {
+  PaymentConfirmed: createEnvelope(
+    'PaymentConfirmed',
+    orderId,
+    {
+      orderId,
+      paymentId: randomUUID(),
+      amount: 100,
+      currency: 'EUR',
+      providerPaymentId: 'pay_1',
+      attempts: 1,
+      items,
+    },
+    causation,
+  ) as AnyEnvelope,
+  OrderDeadlineExceeded: createEnvelope(
+    'OrderDeadlineExceeded',
+    orderId,
+    { orderId, deadline: new Date().toISOString(), compensations: [] },
+    causation,
+  ) as AnyEnvelope,
+  ReserveInventory: createEnvelope(
+    'ReserveInventory',
+    orderId,
+    { orderId, items },
+    causation,
+  ) as AnyEnvelope,
+  ReleaseInventory: createEnvelope(
+    'ReleaseInventory',
+    orderId,
+    { orderId, reason: 'OUT_OF_STOCK' },
+    causation,
+  ) as AnyEnvelope,
+};
+
+async function routed(name: string): Promise<string[]> {
+  const calls: string[] = [];
+  const router = new InventoryRouter(
+    { handle: async () => void calls.push('reserve') },
+    { handle: async (_event, reason) => void calls.push(`release (${reason})`) },
+  );
+  const envelope = samples[name];
+  if (envelope === undefined) throw new Error(`no sample ${name}`);
+  await router.route(envelope, 't');
+  return calls;
+}
+
+describe('fulfillment-service follows the declared saga', () => {
+  it('consumes in choreography exactly what the definition says the inventory step reacts to', () => {
+    const { action, compensation } = choreographyInputs(ORDER_SAGA, 'inventory');
+    expect(INVENTORY_INPUTS.choreography).toEqual([action, ...compensation]);
+    expect(inputTopics(INVENTORY_INPUTS.choreography)).toEqual([
+      'payments.events',
+      'orders.events',
+    ]);
+  });
+
+  it('reserves on the trigger and releases when the saga is aborted', async () => {
+    expect(await routed('PaymentConfirmed')).toEqual(['reserve']);
+    expect(await routed('OrderDeadlineExceeded')).toEqual(['release (DEADLINE_EXCEEDED)']);
+  });
+
+  it('obeys in orchestration the step command and its compensation command', async () => {
+    expect(INVENTORY_INPUTS.orchestration).toEqual(['ReserveInventory', 'ReleaseInventory']);
+    expect(inputTopics(INVENTORY_INPUTS.orchestration)).toEqual(['inventory.commands']);
+    expect(await routed('ReserveInventory')).toEqual(['reserve']);
+    expect(await routed('ReleaseInventory')).toEqual(['release (OUT_OF_STOCK)']);
+  });
+});

@@ -1,0 +1,97 @@
+import { createEnvelope } from '@order-saga/contracts';
+import type { TransactionRunner } from '@order-saga/persistence';
+import {
+  childContext,
+  formatTraceparent,
+  type Logger,
+  type SagaMetrics,
+} from '@order-saga/observability';
+import type { OutboxWriter } from '@order-saga/outbox';
+import { ORDER_SAGA, compensationOrder } from '@order-saga/saga-definition';
+import type { OrderRepository } from '../infrastructure/order.repository';
+import { advanceOrder, isTerminal } from './advance-order';
+import { SERVICE_NAME } from './create-order.handler';
+
+/**
+ * The choreography deadline sweeper: every order whose saga is still running past its deadline
+ * is given up. In one transaction per batch, over rows locked with SKIP LOCKED (replicas share the
+ * work, never decide one order twice), each order moves to COMPENSATING (or straight to CANCELLED
+ * when nothing it did needs undoing) with reason DEADLINE_EXCEEDED, and OrderDeadlineExceeded is
+ * written to the outbox: every participant undoes its own step on it, whatever it knew.
+ */
+export class ExpireOrdersHandler {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly orders: OrderRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly logger: Logger,
+    private readonly metrics: SagaMetrics,
+    readonly batchSize = 100,
+  ) {}
+
+  /** One sweep; returns how many orders it gave up. */
+  async sweep(): Promise<number> {
+    const expired = await this.db.transaction(async (tx) => {
+      const due = await this.orders.lockExpired(tx, this.batchSize);
+      const decided = [];
+      for (const order of due) {
+        const done = ORDER_SAGA.steps
+          .filter((step) => order.steps.get(step.name) === 'SUCCEEDED')
+          .map((step) => step.name);
+        const compensations = compensationOrder(ORDER_SAGA, done).map((step) => step.name);
+        // The clock caused this, not a message; it still joins the order's correlation and trace.
+        const deadlineExceeded = createEnvelope(
+          'OrderDeadlineExceeded',
+          order.id,
+          { orderId: order.id, deadline: order.deadline.toISOString(), compensations },
+          {
+            source: SERVICE_NAME,
+            correlationId: order.correlationId,
+            causationId: null,
+            traceparent: formatTraceparent(
+              childContext({ traceId: order.traceId, spanId: '0'.repeat(16), sampled: true }),
+            ),
+          },
+        );
+        await this.outbox.append(tx, [deadlineExceeded]);
+        const advance = await advanceOrder(
+          tx,
+          this.orders,
+          this.outbox,
+          order,
+          {
+            message: 'OrderDeadlineExceeded',
+            fact: { kind: 'DeadlineExceeded', compensating: compensations.length > 0 },
+          },
+          { messageId: deadlineExceeded.id, type: deadlineExceeded.type },
+          {
+            source: SERVICE_NAME,
+            correlationId: order.correlationId,
+            causationId: deadlineExceeded.id,
+            traceparent: deadlineExceeded.traceparent,
+          },
+        );
+        decided.push({ order, compensations, advance });
+      }
+      return decided;
+    });
+    for (const { order, compensations, advance } of expired) {
+      this.metrics.sagaDeadlinesExceeded.inc();
+      this.logger.warn(
+        {
+          orderId: order.id,
+          correlationId: order.correlationId,
+          deadline: order.deadline.toISOString(),
+          from: order.status,
+          compensations,
+        },
+        'order.deadline_exceeded',
+      );
+      if (advance.applied && isTerminal(advance.to)) {
+        const seconds = (Date.now() - order.createdAt.getTime()) / 1_000;
+        this.metrics.orderSagaDuration.observe({ outcome: advance.to.toLowerCase() }, seconds);
+      }
+    }
+    return expired.length;
+  }
+}

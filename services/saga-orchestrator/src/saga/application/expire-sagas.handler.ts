@@ -1,0 +1,63 @@
+import { childContext, formatTraceparent, parseTraceparent } from '@order-saga/observability';
+import type { TransactionRunner } from '@order-saga/persistence';
+import type { Logger } from '@order-saga/observability';
+import type { OutboxWriter } from '@order-saga/outbox';
+import { decide } from '../domain/order-saga';
+import type { SagaRepository } from '../infrastructure/saga.repository';
+import { SERVICE_NAME, outputMessage } from './saga-messages';
+
+/**
+ * The orchestrator's deadline sweeper: every running saga whose deadline passed is given up and
+ * undone (reason DEADLINE_EXCEEDED). Each batch is one transaction over rows locked with SKIP
+ * LOCKED, so replicas share the work and never decide one saga twice; the decision, the saga's
+ * new state and the messages commit together, so a crash mid-sweep loses or repeats nothing.
+ */
+export class ExpireSagasHandler {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly sagas: SagaRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly logger: Logger,
+    readonly batchSize = 100,
+  ) {}
+
+  /** One sweep; returns how many sagas it gave up. */
+  async sweep(): Promise<number> {
+    const expired = await this.db.transaction(async (tx) => {
+      const due = await this.sagas.lockExpired(tx, this.batchSize);
+      const decided = [];
+      for (const { state, deadline } of due) {
+        const decision = decide(state, { kind: 'DeadlineExceeded' });
+        if (!decision.apply) continue;
+        await this.sagas.save(tx, decision.state, undefined);
+        // No message caused this one: the clock did. It still joins the order's trace.
+        const causation = {
+          source: SERVICE_NAME,
+          correlationId: state.order.correlationId ?? state.order.orderId,
+          causationId: null,
+          traceparent: formatTraceparent(childContext(parseTraceparent(state.order.traceparent))),
+        };
+        await this.outbox.append(
+          tx,
+          decision.outputs.map((output) =>
+            outputMessage(output, decision.state, deadline, causation),
+          ),
+        );
+        decided.push({ state: decision.state, deadline, correlationId: causation.correlationId });
+      }
+      return decided;
+    });
+    for (const { state, deadline, correlationId } of expired) {
+      this.logger.warn(
+        {
+          orderId: state.order.orderId,
+          correlationId,
+          deadline: deadline.toISOString(),
+          compensations: state.compensations,
+        },
+        'saga.deadline_exceeded',
+      );
+    }
+    return expired.length;
+  }
+}
