@@ -26,6 +26,8 @@ const DEFAULT_DEADLINE_MS = 30_000;
 
 export interface DemoConfig {
   readonly ports: Record<ServiceName, number>;
+  /** DEMO_SAGA_MODE: choreography (default) or orchestration (adds the saga-orchestrator). */
+  readonly mode: 'choreography' | 'orchestration';
   /** Per order, from its POST until it must be in its expected final state. */
   readonly deadlineMs: number;
   /** One log file per service, emptied at the start of each run. */
@@ -69,8 +71,12 @@ export function loadDemoConfig(env: Env): DemoConfig {
       );
     taken.set(ports[setting.service], setting.service);
   }
+  const mode = env['DEMO_SAGA_MODE']?.trim() || 'choreography';
+  if (mode !== 'choreography' && mode !== 'orchestration')
+    throw new DemoError(`DEMO_SAGA_MODE must be choreography or orchestration, got "${mode}"`);
   return {
     ports,
+    mode,
     deadlineMs: integer(env, 'DEMO_DEADLINE_MS', DEFAULT_DEADLINE_MS, 1_000, 600_000),
     logDir: join(REPO_ROOT, '.stack', 'demo', 'logs'),
     startedAtMs: epochMs(env, 'DEMO_STARTED_AT_MS') ?? Date.now(),

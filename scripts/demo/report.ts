@@ -61,6 +61,26 @@ function steps(order: OrderView): string[] {
   );
 }
 
+/** The saga at a glance, from the declared definition: only the non-empty groups. */
+function sagaSummary(order: OrderView): string[] {
+  const saga = order.saga;
+  if (saga === undefined) return [paint.dim('(not reported)')];
+  const groups = (
+    [
+      'done',
+      'running',
+      'remaining',
+      'failed',
+      'compensating',
+      'compensated',
+      'compensationFailed',
+    ] as const
+  )
+    .filter((group) => saga[group].length > 0)
+    .map((group) => `${group} ${saga[group].join(', ')}`);
+  return [`${saga.mode}: ${groups.length > 0 ? groups.join(' · ') : 'nothing'}`];
+}
+
 /** pay_174aa06f-… -> pay_174aa06f…: enough to tell records apart on screen. */
 function shortId(id: string): string {
   const match = /^([a-z]+_)?([0-9a-f]{8})/.exec(id);
@@ -101,6 +121,16 @@ export function renderOrder(number: number, title: string, tracked: TrackedOrder
     ]),
     ...labelled('timeline', timeline(order)),
     ...labelled('steps', steps(order)),
+    ...labelled('saga', sagaSummary(order)),
+    ...(order.lateFacts !== undefined && order.lateFacts.length > 0
+      ? labelled(
+          'late facts',
+          order.lateFacts.map(
+            (f) =>
+              `${f.type} ${paint.dim(`arrived ${offset(order, f.at)}, order already ${f.orderStatus}`)}`,
+          ),
+        )
+      : []),
     ...labelled('provider', provider(tracked.records)),
     ...labelled('ids', [
       `correlationId ${paint.cyan(order.correlationId)}  traceId ${order.traceId}`,

@@ -6,8 +6,21 @@ import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { redactUrl, resolveStackEndpoints } from '../stack/endpoints.ts';
 import { SHARED_CONSUMER_GROUPS, assertGroupsUnused } from '../system/consumer-groups.ts';
-import { getStock, setStock } from '../system/orders-api.ts';
-import { startSagaSystem, type SagaSystem } from '../system/saga-system.ts';
+import {
+  TERMINAL,
+  getOrder,
+  getStock,
+  providerRecords,
+  setStock,
+  type OrderView,
+} from '../system/orders-api.ts';
+import {
+  startSagaSystem,
+  type ProcessName,
+  type RunningService,
+  type SagaSystem,
+} from '../system/saga-system.ts';
+import { waitFor } from '../system/wait.ts';
 import {
   DemoError,
   PORT_SETTINGS,
@@ -23,6 +36,7 @@ import {
   RUSH,
   SCENARIOS,
   STOCK,
+  TIMED_OUT,
   mismatches,
 } from './scenarios.ts';
 import {
@@ -43,11 +57,13 @@ const USAGE = `usage: npm run demo [-- --help]
 Installs what is missing, builds, brings the native stack up (PostgreSQL, Redis, Kafka), starts
 orders-service, payments-adapter, fulfillment-service and payment-provider-sim as separate
 processes, sends orders down each saga path (approved, declined, out of stock and refunded, and a
-rush of concurrent orders for scarce stock) and prints each order's final state and timeline.
+rush of concurrent orders for scarce stock, a refund the provider refuses, and an order whose
+deadline passes while the provider is down) and prints each order's final state and timeline.
 
 Environment:
 ${PORT_SETTINGS.map((s) => `  ${s.variable.padEnd(22)} port of ${s.service.padEnd(21)} (default ${s.fallback})`).join('\n')}
   DEMO_DEADLINE_MS       how long an order may take to end as expected (default 30000)
+  DEMO_SAGA_MODE         choreography (default) or orchestration (adds saga-orchestrator)
   NO_COLOR               no colours
 
 At the end, with a terminal on stdin the services keep running until Ctrl-C; otherwise (CI) they
@@ -98,20 +114,26 @@ async function withProgress<T>(what: string, work: Promise<T>): Promise<T> {
   }
 }
 
+/** Services the demo stops on purpose (the timed-out order's provider outage). */
+const plannedOutages = new Set<ProcessName>();
+
 /** A service that exits on its own stops the demo: every later wait would only time out. */
 function watchForCrashes(system: SagaSystem): void {
-  for (const service of Object.values(system.services)) {
-    service.process.once('exit', (code, signal) => {
-      // Ctrl-C reaches the services too (same process group); let our own handler win the race.
-      setTimeout(() => {
-        if (stopSignal.signal.aborted) return;
-        const how = signal === null ? `with status ${code ?? '?'}` : `on ${signal}`;
-        stopSignal.abort(
-          new DemoError(`${service.name} exited ${how}; see ${shown(service.logFile)}`),
-        );
-      }, 300);
-    });
-  }
+  for (const service of Object.values(system.services)) watchService(service);
+  if (system.orchestrator !== undefined) watchService(system.orchestrator);
+}
+
+function watchService(service: RunningService): void {
+  service.process.once('exit', (code, signal) => {
+    // Ctrl-C reaches the services too (same process group); let our own handler win the race.
+    setTimeout(() => {
+      if (stopSignal.signal.aborted || plannedOutages.has(service.name)) return;
+      const how = signal === null ? `with status ${code ?? '?'}` : `on ${signal}`;
+      stopSignal.abort(
+        new DemoError(`${service.name} exited ${how}; see ${shown(service.logFile)}`),
+      );
+    }, 300);
+  });
 }
 
 /** The services join the stack's own consumer groups: nobody else may be in them. */
@@ -144,9 +166,15 @@ async function startServices(config: DemoConfig): Promise<SagaSystem> {
   const system = await withProgress(
     'starting services',
     startSagaSystem('demo', {
+      mode: config.mode,
       isolation: 'shared',
       ports: config.ports,
       logDir: config.logDir,
+      // A quick sweeper, so the timed-out order is given up close to its 2 s deadline.
+      env: {
+        'orders-service': { SAGA_SWEEP_INTERVAL_MS: '250' },
+        'saga-orchestrator': { SAGA_SWEEP_INTERVAL_MS: '250' },
+      },
     }),
   );
   running = system;
@@ -175,6 +203,85 @@ async function stockShelves(system: SagaSystem): Promise<void> {
 interface Outcome {
   readonly singles: TrackedOrder[];
   readonly rush: TrackedOrder[];
+  timedOut?: TrackedOrder;
+}
+
+async function waitForOrder(
+  system: SagaSystem,
+  tracked: TrackedOrder,
+  what: string,
+  done: (order: OrderView) => boolean,
+  timeoutMs: number,
+): Promise<void> {
+  try {
+    await waitFor(
+      what,
+      async () => {
+        stopSignal.signal.throwIfAborted();
+        const { status, body } = await getOrder(system.ordersUrl, tracked.id);
+        if (status === 200) tracked.order = body;
+        return status === 200 && done(body) ? true : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (error) {
+    if (stopSignal.signal.aborted) throw stopSignal.signal.reason;
+    throw new DemoError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * The timed-out order, alone: the payment provider is stopped for longer than the order's
+ * deadline, so the saga gives up (CANCELLED, DEADLINE_EXCEEDED); once the provider is back, the
+ * charge it makes arrives late and is refunded, and the order stays CANCELLED.
+ */
+async function sendTimedOut(
+  system: SagaSystem,
+  config: DemoConfig,
+  run: string,
+): Promise<TrackedOrder> {
+  heading('A provider outage longer than the saga deadline');
+  const provider = system.services['payment-provider-sim'];
+  plannedOutages.add(provider.name);
+  await system.kill(provider.name);
+  const tracked = await place(
+    system.ordersUrl,
+    TIMED_OUT.key,
+    TIMED_OUT.request,
+    TIMED_OUT.expect,
+    `demo-${run}-${TIMED_OUT.key}`,
+  );
+  console.log(
+    `  payment-provider-sim stopped; order ${tracked.id.slice(0, 8)} sent with a ${TIMED_OUT.request.deadlineSeconds ?? '?'} s deadline`,
+  );
+  await waitForOrder(
+    system,
+    tracked,
+    `order ${tracked.id} to be given up at its deadline`,
+    (o) => TERMINAL.includes(o.status),
+    config.deadlineMs,
+  );
+  console.log(
+    `  ${ok(`${finalState(tracked.order)}`)} at its deadline; starting payment-provider-sim again`,
+  );
+  await system.start(provider.name);
+  plannedOutages.delete(provider.name);
+  watchService(provider);
+  await waitForOrder(
+    system,
+    tracked,
+    `the late charge of order ${tracked.id} to be refunded`,
+    (o) => o.steps.some((step) => step.name === 'refund' && step.status === 'SUCCEEDED'),
+    config.deadlineMs,
+  );
+  tracked.records = await providerRecords(system.providerUrl, tracked.id);
+  tracked.settled = true;
+  const fine = mismatches(tracked.order, tracked.records, tracked.expect).length === 0;
+  console.log(
+    `  ${fine ? paint.green('✓') : paint.red('✗')} the provider charged it after the deadline; refunded, still ${finalState(tracked.order)}`,
+  );
+  return tracked;
 }
 
 async function sendOrders(system: SagaSystem, config: DemoConfig, run: string): Promise<Outcome> {
@@ -231,7 +338,8 @@ async function sendOrders(system: SagaSystem, config: DemoConfig, run: string): 
 /** Every way the run went wrong, as lines for the final message; empty on success. */
 function failures(outcome: Outcome): string[] {
   const problems: string[] = [];
-  for (const t of [...outcome.singles, ...outcome.rush]) {
+  const timedOut = outcome.timedOut === undefined ? [] : [outcome.timedOut];
+  for (const t of [...outcome.singles, ...outcome.rush, ...timedOut]) {
     if (!t.settled) problems.push(`${t.label}: still ${t.order.status} (order ${t.id})`);
     else if (t.records)
       for (const p of mismatches(t.order, t.records, t.expect))
@@ -268,6 +376,11 @@ async function report(
   console.log(
     `    ${paint.dim('stock now')}  ${stock.available} available ${paint.dim('(reservations are atomic: stock never goes below zero)')}`,
   );
+  if (outcome.timedOut !== undefined) {
+    console.log('');
+    for (const line of renderOrder(SCENARIOS.length + 2, TIMED_OUT.title, outcome.timedOut))
+      console.log(line);
+  }
 
   heading('Where to look next');
   const stack = resolveStackEndpoints(process.env);
@@ -341,11 +454,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
     const ordersStarted = Date.now();
     const outcome = await sendOrders(system, config, run);
+    outcome.timedOut = await sendTimedOut(system, config, run);
     const ordersMs = Date.now() - ordersStarted;
     await report(system, config, outcome, run);
 
     const problems = failures(outcome);
-    const count = outcome.singles.length + outcome.rush.length;
+    const count = outcome.singles.length + outcome.rush.length + 1;
     console.log('');
     if (problems.length > 0) {
       console.log(bad(`${plural(problems.length, 'problem')} in ${count} orders:`));

@@ -7,10 +7,12 @@ export interface OrderRequest {
   readonly currency: string;
   readonly items: ReadonlyArray<{ sku: string; quantity: number; unitPrice: number }>;
   readonly paymentMethod: string;
+  /** The order's own saga deadline (the deployment's otherwise). */
+  readonly deadlineSeconds?: number;
 }
 
 export interface Expectation {
-  readonly status: 'FULFILLED' | 'CANCELLED';
+  readonly status: 'FULFILLED' | 'CANCELLED' | 'COMPENSATION_FAILED';
   readonly reason: string | null;
   /** What payment-provider-sim must have recorded for the order. */
   readonly payment: 'approved' | 'declined';
@@ -41,6 +43,7 @@ export const REFUNDED_OUT_OF_STOCK: Expectation = {
 // Test payment methods of payment-provider-sim: the token alone decides the outcome.
 const APPROVES = 'pm_card_visa';
 const DECLINES = 'pm_card_declined';
+const NEVER_REFUNDED = 'pm_card_refund_fails';
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -84,7 +87,41 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     expect: REFUNDED_OUT_OF_STOCK,
   },
+  {
+    key: 'refund-fails',
+    title: 'Paid, out of stock, and the refund is refused: COMPENSATION_FAILED, for an operator',
+    request: {
+      customerId: 'cus_barbara',
+      currency: 'EUR',
+      items: [{ sku: 'SKU-SOLD-OUT', quantity: 1, unitPrice: 3100 }],
+      paymentMethod: NEVER_REFUNDED,
+    },
+    expect: {
+      status: 'COMPENSATION_FAILED',
+      reason: 'OUT_OF_STOCK',
+      payment: 'approved',
+      refunded: false,
+    },
+  },
 ];
+
+/**
+ * Run alone, after the others: the payment provider is down for longer than this order's short
+ * deadline. The saga gives up (CANCELLED, DEADLINE_EXCEEDED); when the provider is back, the
+ * charge it makes is a late fact, refunded, and the order stays CANCELLED.
+ */
+export const TIMED_OUT: Scenario = {
+  key: 'timed-out',
+  title: 'Provider down longer than the saga deadline: cancelled on time, the late charge refunded',
+  request: {
+    customerId: 'cus_edsger',
+    currency: 'EUR',
+    items: [{ sku: 'SKU-DEMO-1', quantity: 1, unitPrice: 990 }],
+    paymentMethod: APPROVES,
+    deadlineSeconds: 2,
+  },
+  expect: { status: 'CANCELLED', reason: 'DEADLINE_EXCEEDED', payment: 'approved', refunded: true },
+};
 
 /** Concurrent orders of one unit each for a SKU with `stock` units: exactly `stock` succeed. */
 export const RUSH = {

@@ -37,18 +37,40 @@ export async function ensureTopics(
     const missing = topics.filter((topic) => !before.has(topic));
     if (missing.length > 0) {
       // Resolves false (without throwing) if a concurrent caller created some of them first.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-      });
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+        })
+        .catch((error: unknown) => {
+          // Created, but its leader wait lost patience: untilHosted below waits for them.
+          if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+        });
     }
-    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    const metadata = await untilHosted(() => admin.fetchTopicMetadata({ topics: [...topics] }));
     const mismatched = metadata.topics
       .filter((t) => t.partitions.length !== partitions)
       .map((t) => ({ topic: t.name, partitions: t.partitions.length }));
     return { created: missing, existing: topics.filter((topic) => before.has(topic)), mismatched };
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * A busy single broker (topics being created and deleted by other suites at the same time) can
+ * answer "does not host this topic-partition" for a topic it has just created, after kafkajs's
+ * own leader wait gave up. The topic is there; asking again a little later is the fix.
+ */
+async function untilHosted<T>(fetch: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch();
+    } catch (error) {
+      const unknown = (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+      if (!unknown || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 

@@ -67,9 +67,10 @@ function queryProblems(query: string): string[] {
   ]);
   for (const label of facts.labels.filter((l) => !allowed.has(l)))
     problems.push(`label ${label} does not exist on ${facts.metrics.join(', ')}`);
+  const outcomes = [...new Set(metrics.flatMap((m) => OUTCOMES[m.metric ?? ''] ?? []))];
   for (const matcher of facts.matchers.filter((m) => m.label === 'outcome')) {
-    if (!OUTCOMES.includes(matcher.value))
-      problems.push(`outcome "${matcher.value}" is not one of ${OUTCOMES.join('|')}`);
+    if (!outcomes.includes(matcher.value))
+      problems.push(`outcome "${matcher.value}" is not one of ${outcomes.join('|')}`);
   }
   return problems;
 }

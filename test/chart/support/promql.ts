@@ -67,7 +67,11 @@ export async function loadMetrics(): Promise<
 /** Labels every scraped series carries: the target labels (see files/prometheus/README.md). */
 export const TARGET_LABELS = ['service', 'system', 'instance', 'job', 'namespace', 'pod'];
 
-export const OUTCOMES = ['fulfilled', 'cancelled', 'compensation_failed'];
+/** Values the `outcome` label takes, per metric that has one. */
+export const OUTCOMES: Record<string, readonly string[]> = {
+  order_saga_duration_seconds: ['fulfilled', 'cancelled', 'compensation_failed'],
+  saga_compensations_total: ['compensated', 'not_needed', 'failed'],
+};
 
 /** Exposed series name -> metric name, or undefined if no service exposes it. */
 export function contractMetric(
