@@ -63,6 +63,13 @@ describe('POST /orders rejects bad input precisely and changes nothing', () => {
     ],
     ['no lines', orderBody({ items: [] }), ['items']],
     ['lowercase currency', orderBody({ currency: 'eur' }), ['currency']],
+    [
+      'a deadline shorter than the saga allows',
+      orderBody({ deadlineSeconds: 0 }),
+      ['deadlineSeconds'],
+    ],
+    ['a deadline longer than a day', orderBody({ deadlineSeconds: 86_401 }), ['deadlineSeconds']],
+    ['a fractional deadline', orderBody({ deadlineSeconds: 2.5 }), ['deadlineSeconds']],
     ['a JSON array body', [] as unknown as Record<string, unknown>, ['(body)']],
   ];
 

@@ -18,6 +18,19 @@ import { readTopics } from '../support/topic-reader.ts';
 // Short deadlines (seconds) and a fast sweeper keep these tests quick; every wait is a condition.
 const DEADLINE_SECONDS = 3;
 
+/** A sample's value on a service's /metrics, e.g. `saga_oldest_in_flight_seconds{state="PAID"}`. */
+async function metric(
+  system: SagaSystem,
+  name: string,
+  labels: string,
+): Promise<number | undefined> {
+  const { body } = await http<string>(`${system.ordersUrl}/metrics`);
+  const line = body
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
 const transitions = (order: OrderView): string[] =>
   order.history.map((t) => `${t.from ?? '∅'}->${t.to}`);
 const stepOf = (order: OrderView, name: string) => order.steps.find((s) => s.name === name);
@@ -133,6 +146,11 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
       remaining: ['inventory'],
       compensating: [],
     });
+    // The stuck-saga signal sees it: the oldest saga waiting in PAYMENT_PENDING has an age.
+    await waitFor('the backlog gauge to show the waiting saga', async () => {
+      const age = await metric(system, 'saga_oldest_in_flight_seconds', 'state="PAYMENT_PENDING"');
+      return age !== undefined && age > 0 ? age : undefined;
+    });
 
     const cancelled = await waitForTerminal(system.ordersUrl, orderId, 30_000);
     expect(cancelled.status).toBe('CANCELLED');
@@ -195,6 +213,13 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
       return body.reason === 'DEADLINE_EXCEEDED' ? body : undefined;
     });
     expect(transitions(givenUp)).toContain('PAID->COMPENSATING');
+    if (mode === 'orchestration') {
+      // Undoing waits for the inventory's release, past the deadline: counted until it is done.
+      await waitFor('the past-deadline gauge to count the saga', async () => {
+        const late = await metric(system, 'sagas_past_deadline', '');
+        return late !== undefined && late >= 1 ? late : undefined;
+      });
+    }
     await system.start('fulfillment-service');
 
     const cancelled = await waitForTerminal(system.ordersUrl, orderId, 60_000);

@@ -167,7 +167,7 @@ describe('two deadline sweeper replicas never both give up one saga', () => {
     it('gives up each expired saga once, between them, undoing in reverse order', async () => {
       const sagas = new SagaRepository();
       const sweeper = (db: DataSource): ExpireSagasHandler =>
-        new ExpireSagasHandler(db, sagas, new OutboxWriter(), s.logger, 7);
+        new ExpireSagasHandler(db, sagas, new OutboxWriter(), s.logger, s.metrics, 7);
       const counts = await sweepTogether([sweeper(s.db), sweeper(second)]);
       console.log(`sweepers gave up ${counts.join(' + ')} sagas`);
       expect(counts.reduce((a, b) => a + b, 0)).toBe(SAGAS);

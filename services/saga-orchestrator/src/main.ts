@@ -31,7 +31,7 @@ void runService(SERVICE_NAME, () => {
     build: ({ db, outbox, logger, metrics }) => {
       const sagas = new SagaRepository();
       const saga = new RunOrderSagaHandler(db, sagas, outbox, logger, metrics);
-      const expire = new ExpireSagasHandler(db, sagas, outbox, logger);
+      const expire = new ExpireSagasHandler(db, sagas, outbox, logger, metrics);
       return {
         consumer: {
           name: CONSUMER_NAME,

@@ -21,32 +21,27 @@ const samples: Record<string, AnyEnvelope> = {
       items,
     },
     causation,
-  ) as AnyEnvelope,
+  ),
   OrderDeadlineExceeded: createEnvelope(
     'OrderDeadlineExceeded',
     orderId,
     { orderId, deadline: new Date().toISOString(), compensations: [] },
     causation,
-  ) as AnyEnvelope,
-  ReserveInventory: createEnvelope(
-    'ReserveInventory',
-    orderId,
-    { orderId, items },
-    causation,
-  ) as AnyEnvelope,
+  ),
+  ReserveInventory: createEnvelope('ReserveInventory', orderId, { orderId, items }, causation),
   ReleaseInventory: createEnvelope(
     'ReleaseInventory',
     orderId,
     { orderId, reason: 'OUT_OF_STOCK' },
     causation,
-  ) as AnyEnvelope,
+  ),
 };
 
 async function routed(name: string): Promise<string[]> {
   const calls: string[] = [];
   const router = new InventoryRouter(
-    { handle: async () => void calls.push('reserve') },
-    { handle: async (_event, reason) => void calls.push(`release (${reason})`) },
+    { handle: () => Promise.resolve(void calls.push('reserve')) },
+    { handle: (_event, reason) => Promise.resolve(void calls.push(`release (${reason})`)) },
   );
   const envelope = samples[name];
   if (envelope === undefined) throw new Error(`no sample ${name}`);

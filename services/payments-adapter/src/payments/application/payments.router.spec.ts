@@ -21,39 +21,39 @@ const samples: Record<string, AnyEnvelope> = {
       deadline: new Date().toISOString(),
     },
     causation,
-  ) as AnyEnvelope,
+  ),
   InventoryFailed: createEnvelope(
     'InventoryFailed',
     orderId,
     { orderId, reason: 'OUT_OF_STOCK', skus: ['SKU-1'] },
     causation,
-  ) as AnyEnvelope,
+  ),
   OrderDeadlineExceeded: createEnvelope(
     'OrderDeadlineExceeded',
     orderId,
     { orderId, deadline: new Date().toISOString(), compensations: ['payment'] },
     causation,
-  ) as AnyEnvelope,
+  ),
   AuthorizePayment: createEnvelope(
     'AuthorizePayment',
     orderId,
     { orderId, amount: 100, currency: 'EUR', paymentMethod: 'pm_card_visa', items },
     causation,
-  ) as AnyEnvelope,
+  ),
   RefundPayment: createEnvelope(
     'RefundPayment',
     orderId,
     { orderId, reason: 'DEADLINE_EXCEEDED' },
     causation,
-  ) as AnyEnvelope,
+  ),
 };
 
 async function routed(name: string): Promise<string[]> {
   const calls: string[] = [];
   const router = new PaymentsRouter(
-    { handle: async () => void calls.push('authorize') },
+    { handle: () => Promise.resolve(void calls.push('authorize')) },
     {
-      handle: async (_event, _orderId, reason) => void calls.push(`refund (${reason})`),
+      handle: (_event, _orderId, reason) => Promise.resolve(void calls.push(`refund (${reason})`)),
     },
   );
   const envelope = samples[name];

@@ -1,5 +1,10 @@
-import { childContext, formatTraceparent, parseTraceparent } from '@order-saga/observability';
-import type { Logger, SagaMetrics } from '@order-saga/observability';
+import {
+  childContext,
+  formatTraceparent,
+  parseTraceparent,
+  type Logger,
+  type SagaMetrics,
+} from '@order-saga/observability';
 import type { TransactionRunner } from '@order-saga/persistence';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import { SERVICE_NAME } from './authorize-payment.handler';

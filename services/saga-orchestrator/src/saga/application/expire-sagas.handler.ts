@@ -1,6 +1,11 @@
-import { childContext, formatTraceparent, parseTraceparent } from '@order-saga/observability';
+import {
+  childContext,
+  formatTraceparent,
+  parseTraceparent,
+  type Logger,
+  type SagaMetrics,
+} from '@order-saga/observability';
 import type { TransactionRunner } from '@order-saga/persistence';
-import type { Logger } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { decide } from '../domain/order-saga';
 import type { SagaRepository } from '../infrastructure/saga.repository';
@@ -18,6 +23,7 @@ export class ExpireSagasHandler {
     private readonly sagas: SagaRepository,
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
+    private readonly metrics: SagaMetrics,
     readonly batchSize = 100,
   ) {}
 
@@ -48,6 +54,7 @@ export class ExpireSagasHandler {
       return decided;
     });
     for (const { state, deadline, correlationId } of expired) {
+      this.metrics.sagaDeadlinesExceeded.inc();
       this.logger.warn(
         {
           orderId: state.order.orderId,
