@@ -39,6 +39,17 @@ const toPayment = (row: PaymentRow): Payment => ({
       : { correlationId: row.refund_correlation_id, traceparent: row.refund_traceparent },
 });
 
+export interface FailedRefund {
+  readonly orderId: string;
+  readonly paymentId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly reason: CancellationReason | null;
+  readonly error: string | null;
+  readonly refundAttempts: number;
+  readonly failedAt: string;
+}
+
 export class PaymentRepository {
   /** Inserts the PENDING payment for an order unless one exists; reports which happened. */
   async createPending(
@@ -144,6 +155,34 @@ export class PaymentRepository {
        WHERE id = $1`,
       [paymentId, reason, error, context.correlationId, context.traceparent],
     );
+  }
+
+  /** Refunds that gave up (REFUND_FAILED), oldest first: what an operator has to look at. */
+  async failedRefunds(db: SqlExecutor): Promise<FailedRefund[]> {
+    const rows = await queryRows<{
+      order_id: string;
+      id: string;
+      amount: string;
+      currency: string;
+      refund_reason: CancellationReason | null;
+      refund_error: string | null;
+      refund_attempts: number;
+      updated_at: Date;
+    }>(
+      db,
+      `SELECT order_id, id, amount, currency, refund_reason, refund_error, refund_attempts, updated_at
+       FROM payments WHERE status = 'REFUND_FAILED' ORDER BY updated_at LIMIT 500`,
+    );
+    return rows.map((row) => ({
+      orderId: row.order_id,
+      paymentId: row.id,
+      amount: Number(row.amount),
+      currency: row.currency,
+      reason: row.refund_reason,
+      error: row.refund_error,
+      refundAttempts: row.refund_attempts,
+      failedAt: row.updated_at.toISOString(),
+    }));
   }
 
   /** Refund calls the provider refused (402), the ones the refund's retry budget counts. */
