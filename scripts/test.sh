@@ -37,8 +37,16 @@ mkdir -p .stack
 report=.stack/vitest-report.json
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
-# One plain summary line that any CI log reader understands.
+# One plain summary line that any CI log reader understands. A file whose setup fails reports its
+# tests as skipped, not failed: count each such file as one failure so the line never says
+# "0 failed" for a red run.
 if [ -f "$report" ]; then
-  node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$(pwd)/$report"
+  node -e '
+    const r = require(process.argv[1]);
+    const brokenFiles = r.testResults.filter(
+      (f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"),
+    ).length;
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  ' "$(pwd)/$report"
 fi
 exit "$status"
