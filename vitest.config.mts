@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 // `npm test` (scripts/test.sh) starts once per run. Each suite isolates itself with its own
 // databases and a random topic prefix, so suites never see each other's messages.
 export default defineConfig({
+  // Specs that build a Nest app in-process need TypeScript's legacy decorators, parameter
+  // decorators (@Inject) included, as tsc compiles them for the services.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     reporters: ['default'],
     projects: [

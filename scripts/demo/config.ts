@@ -10,14 +10,42 @@ interface PortSetting {
   readonly service: ServiceName;
   readonly variable: string;
   readonly fallback: number;
+  /** The service's admin listener (ADMIN_PORT): operator CLIs find it here by default. */
+  readonly adminVariable: string;
+  readonly adminFallback: number;
 }
 
-// 7083 is left free for the saga orchestrator a later issue adds.
+// 7083 is left free for the saga orchestrator a later issue adds. Admin ports are the public
+// ones + 100, so `npm run provider` and the other operator CLIs reach a running demo unasked.
 export const PORT_SETTINGS: readonly PortSetting[] = [
-  { service: 'orders-service', variable: 'DEMO_ORDERS_PORT', fallback: 7080 },
-  { service: 'payments-adapter', variable: 'DEMO_PAYMENTS_PORT', fallback: 7081 },
-  { service: 'fulfillment-service', variable: 'DEMO_FULFILLMENT_PORT', fallback: 7082 },
-  { service: 'payment-provider-sim', variable: 'DEMO_PROVIDER_PORT', fallback: 7084 },
+  {
+    service: 'orders-service',
+    variable: 'DEMO_ORDERS_PORT',
+    fallback: 7080,
+    adminVariable: 'DEMO_ORDERS_ADMIN_PORT',
+    adminFallback: 7180,
+  },
+  {
+    service: 'payments-adapter',
+    variable: 'DEMO_PAYMENTS_PORT',
+    fallback: 7081,
+    adminVariable: 'DEMO_PAYMENTS_ADMIN_PORT',
+    adminFallback: 7181,
+  },
+  {
+    service: 'fulfillment-service',
+    variable: 'DEMO_FULFILLMENT_PORT',
+    fallback: 7082,
+    adminVariable: 'DEMO_FULFILLMENT_ADMIN_PORT',
+    adminFallback: 7182,
+  },
+  {
+    service: 'payment-provider-sim',
+    variable: 'DEMO_PROVIDER_PORT',
+    fallback: 7084,
+    adminVariable: 'DEMO_PROVIDER_ADMIN_PORT',
+    adminFallback: 7184,
+  },
 ];
 
 // A saga here takes well under a second; 30 s leaves room for a cold JVM broker and a slow CI
@@ -28,6 +56,7 @@ export interface DemoConfig {
   readonly ports: Record<ServiceName, number>;
   /** DEMO_SAGA_MODE: choreography (default) or orchestration (adds the saga-orchestrator). */
   readonly mode: 'choreography' | 'orchestration';
+  readonly adminPorts: Record<ServiceName, number>;
   /** Per order, from its POST until it must be in its expected final state. */
   readonly deadlineMs: number;
   /** One log file per service, emptied at the start of each run. */
@@ -60,16 +89,20 @@ function epochMs(env: Env, variable: string): number | undefined {
 
 export function loadDemoConfig(env: Env): DemoConfig {
   const ports = {} as Record<ServiceName, number>;
-  for (const setting of PORT_SETTINGS)
-    ports[setting.service] = integer(env, setting.variable, setting.fallback, 1, 65_535);
-  const taken = new Map<number, ServiceName>();
+  const adminPorts = {} as Record<ServiceName, number>;
   for (const setting of PORT_SETTINGS) {
-    const other = taken.get(ports[setting.service]);
+    ports[setting.service] = integer(env, setting.variable, setting.fallback, 1, 65_535);
+    adminPorts[setting.service] = adminPortOf(setting.service, env);
+  }
+  const taken = new Map<number, string>();
+  for (const [port, owner] of PORT_SETTINGS.flatMap((s) => [
+    [ports[s.service], s.service] as const,
+    [adminPorts[s.service], `${s.service} (admin)`] as const,
+  ])) {
+    const other = taken.get(port);
     if (other !== undefined)
-      throw new DemoError(
-        `${setting.service} and ${other} are both set to port ${ports[setting.service]}`,
-      );
-    taken.set(ports[setting.service], setting.service);
+      throw new DemoError(`${owner} and ${other} are both set to port ${port}`);
+    taken.set(port, owner);
   }
   const mode = env['DEMO_SAGA_MODE']?.trim() || 'choreography';
   if (mode !== 'choreography' && mode !== 'orchestration')
@@ -77,11 +110,19 @@ export function loadDemoConfig(env: Env): DemoConfig {
   return {
     ports,
     mode,
+    adminPorts,
     deadlineMs: integer(env, 'DEMO_DEADLINE_MS', DEFAULT_DEADLINE_MS, 1_000, 600_000),
     logDir: join(REPO_ROOT, '.stack', 'demo', 'logs'),
     startedAtMs: epochMs(env, 'DEMO_STARTED_AT_MS') ?? Date.now(),
     setupDoneAtMs: epochMs(env, 'DEMO_SETUP_DONE_AT_MS'),
   };
+}
+
+/** The demo's admin port of a service: where operator CLIs look when no URL is given. */
+export function adminPortOf(service: ServiceName, env: Env): number {
+  const setting = PORT_SETTINGS.find((s) => s.service === service);
+  if (setting === undefined) throw new DemoError(`${service} is not part of the demo`);
+  return integer(env, setting.adminVariable, setting.adminFallback, 1, 65_535);
 }
 
 /** Resolves if a service could listen on `port` (services bind 0.0.0.0), else names the error. */
@@ -96,14 +137,20 @@ function probePort(port: number): Promise<string | undefined> {
 }
 
 /** Checked before anything starts, so a busy port is one clear message rather than a crash log. */
-export async function assertPortsFree(ports: Record<ServiceName, number>): Promise<void> {
+export async function assertPortsFree(
+  config: Pick<DemoConfig, 'ports' | 'adminPorts'>,
+): Promise<void> {
   const busy: string[] = [];
   for (const setting of PORT_SETTINGS) {
-    const port = ports[setting.service];
-    const problem = await probePort(port);
-    if (problem === undefined) continue;
-    const why = problem === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${problem})`;
-    busy.push(`  port ${port} (${setting.service}) ${why}: free it or set ${setting.variable}`);
+    for (const [port, owner, variable] of [
+      [config.ports[setting.service], setting.service, setting.variable],
+      [config.adminPorts[setting.service], `${setting.service} admin`, setting.adminVariable],
+    ] as const) {
+      const problem = await probePort(port);
+      if (problem === undefined) continue;
+      const why = problem === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${problem})`;
+      busy.push(`  port ${port} (${owner}) ${why}: free it or set ${variable}`);
+    }
   }
   if (busy.length > 0)
     throw new DemoError(

@@ -61,10 +61,11 @@ rush of concurrent orders for scarce stock, a refund the provider refuses, and a
 deadline passes while the provider is down) and prints each order's final state and timeline.
 
 Environment:
-${PORT_SETTINGS.map((s) => `  ${s.variable.padEnd(22)} port of ${s.service.padEnd(21)} (default ${s.fallback})`).join('\n')}
-  DEMO_DEADLINE_MS       how long an order may take to end as expected (default 30000)
-  DEMO_SAGA_MODE         choreography (default) or orchestration (adds saga-orchestrator)
-  NO_COLOR               no colours
+${PORT_SETTINGS.map((s) => `  ${s.variable.padEnd(27)} port of ${s.service.padEnd(21)} (default ${s.fallback})`).join('\n')}
+${PORT_SETTINGS.map((s) => `  ${s.adminVariable.padEnd(27)} admin port of ${s.service.padEnd(15)} (default ${s.adminFallback})`).join('\n')}
+  DEMO_DEADLINE_MS            how long an order may take to end as expected (default 30000)
+  DEMO_SAGA_MODE              choreography (default) or orchestration (adds saga-orchestrator)
+  NO_COLOR                    no colours
 
 At the end, with a terminal on stdin the services keep running until Ctrl-C; otherwise (CI) they
 are stopped. Either way the stack stays up: \`npm run stack -- down\` stops it. Exit status 1 if
@@ -159,7 +160,7 @@ async function assertSharedGroupsUnused(): Promise<void> {
 
 async function startServices(config: DemoConfig): Promise<SagaSystem> {
   heading('Services');
-  await assertPortsFree(config.ports);
+  await assertPortsFree(config);
   await assertSharedGroupsUnused();
   rmSync(config.logDir, { recursive: true, force: true });
   const started = Date.now();
@@ -169,6 +170,7 @@ async function startServices(config: DemoConfig): Promise<SagaSystem> {
       mode: config.mode,
       isolation: 'shared',
       ports: config.ports,
+      adminPorts: config.adminPorts,
       logDir: config.logDir,
       // A quick sweeper, so the timed-out order is given up close to its 2 s deadline.
       env: {
@@ -181,7 +183,13 @@ async function startServices(config: DemoConfig): Promise<SagaSystem> {
   watchForCrashes(system);
   const rows = PORT_SETTINGS.map(({ service }) => {
     const s = system.services[service];
-    return [service, s.url, paint.dim(`pid ${s.process.pid ?? '?'}`), shown(s.logFile)];
+    return [
+      service,
+      s.url,
+      paint.dim(`admin ${s.adminUrl}`),
+      paint.dim(`pid ${s.process.pid ?? '?'}`),
+      shown(s.logFile),
+    ];
   });
   for (const line of columns(rows)) console.log(`  ${line}`);
   console.log(

@@ -22,6 +22,9 @@ export interface RunningService {
   readonly name: ProcessName;
   readonly url: string;
   readonly port: number;
+  /** The admin listener (ADMIN_PORT, loopback): operator endpoints under /admin. */
+  readonly adminUrl: string;
+  readonly adminPort: number;
   process: ChildProcess;
   readonly env: NodeJS.ProcessEnv;
   readonly logFile: string;
@@ -39,6 +42,8 @@ export interface SagaSystem {
   readonly ordersUrl: string;
   readonly fulfillmentUrl: string;
   readonly providerUrl: string;
+  /** payment-provider-sim's admin listener: its knobs and ledger (/admin/provider/...). */
+  readonly providerAdminUrl: string;
   /** SIGKILLs a service (a crash, no graceful shutdown) and starts it again on the same port. */
   crashAndRestart(name: ProcessName): Promise<void>;
   /** SIGKILLs a service and leaves it down (an outage), until `start` brings it back. */
@@ -47,16 +52,28 @@ export interface SagaSystem {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+/**
+ * `count` distinct free ports: all held open at once before any is released, so two services of
+ * one run (or a service and its admin listener) are never handed the same one.
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolveServer, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolveServer(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
   });
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
 }
 
 function withDatabase(url: string, database: string): string {
@@ -150,6 +167,8 @@ export interface StartOptions {
   readonly isolation?: 'per-run' | 'shared';
   /** Fixed ports per service; free ports are picked for the others. */
   readonly ports?: Partial<Record<ProcessName, number>>;
+  /** Fixed admin ports per service (ADMIN_PORT); free ports are picked for the others. */
+  readonly adminPorts?: Partial<Record<ProcessName, number>>;
   /** Extra environment per service, e.g. a shorter saga deadline. */
   readonly env?: Partial<Record<ProcessName, Record<string, string>>>;
   readonly partitions?: number;
@@ -208,12 +227,16 @@ export async function startSagaSystem(
     'fulfillment-service',
     ...(mode === 'orchestration' ? (['saga-orchestrator'] as const) : []),
   ];
+  const picked = await freePorts(names.length * 2);
+  const portFor = (fixed: number | undefined): number => fixed ?? picked.pop() ?? 0;
   const ports = Object.fromEntries(
-    await Promise.all(
-      names.map(async (name) => [name, options.ports?.[name] ?? (await freePort())]),
-    ),
+    names.map((name) => [name, portFor(options.ports?.[name])]),
+  ) as Record<ProcessName, number>;
+  const adminPorts = Object.fromEntries(
+    names.map((name) => [name, portFor(options.adminPorts?.[name])]),
   ) as Record<ProcessName, number>;
   const url = (name: ProcessName): string => `http://127.0.0.1:${ports[name]}`;
+  const adminUrlOf = (name: ProcessName): string => `http://127.0.0.1:${adminPorts[name]}`;
   const common = {
     PATH: process.env['PATH'] ?? '',
     KAFKA_BROKERS: brokers.join(','),
@@ -223,6 +246,7 @@ export async function startSagaSystem(
     SAGA_MODE: mode,
     // Native runs stay on loopback, like the stack itself.
     HOST: '127.0.0.1',
+    ADMIN_HOST: '127.0.0.1',
   };
   const envOf: Record<ProcessName, NodeJS.ProcessEnv> = {
     'payment-provider-sim': { ...common },
@@ -250,7 +274,14 @@ export async function startSagaSystem(
       name,
       port: ports[name],
       url: url(name),
-      env: { ...envOf[name], ...options.env?.[name], PORT: String(ports[name]) },
+      adminPort: adminPorts[name],
+      adminUrl: adminUrlOf(name),
+      env: {
+        ...envOf[name],
+        ...options.env?.[name],
+        PORT: String(ports[name]),
+        ADMIN_PORT: String(adminPorts[name]),
+      },
       logFile: join(logDir, `${name}.log`),
     };
     services[name] = { ...spec, process: launch(spec) };
@@ -283,6 +314,7 @@ export async function startSagaSystem(
     ordersUrl: url('orders-service'),
     fulfillmentUrl: url('fulfillment-service'),
     providerUrl: url('payment-provider-sim'),
+    providerAdminUrl: adminUrlOf('payment-provider-sim'),
     async crashAndRestart(name) {
       await kill(name);
       await start(name);

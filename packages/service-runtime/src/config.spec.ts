@@ -18,6 +18,9 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       PORT: 8080,
+      ADMIN_PORT: 9080,
+      // Operator endpoints stay on loopback unless a deployment says otherwise.
+      ADMIN_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       KAFKA_BROKERS: ['a:9092', 'b:9093'],
       KAFKA_TOPIC_PREFIX: '',
@@ -31,6 +34,7 @@ describe('loadConfig', () => {
     try {
       loadConfig(schema, {
         PORT: '99999',
+        ADMIN_PORT: 'admin',
         KAFKA_BROKERS: 'no-port',
         DATABASE_URL: 'mysql://x',
         SAGA_MODE: 'chaos',
@@ -40,7 +44,7 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const variable of ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'SAGA_MODE'])
+    for (const variable of ['PORT', 'ADMIN_PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'SAGA_MODE'])
       expect(message).toContain(variable);
   });
 });

@@ -35,6 +35,13 @@ export const baseConfigShape = {
   PORT: z.coerce.number().int().min(1).max(65_535).default(8080),
   /** Interface to listen on: all of them in a container; 127.0.0.1 for native runs. */
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Operator endpoints (dead letters, compensation retry, simulator knobs) listen here, never on
+   * PORT. Loopback by default, also in a container: reach it with `kubectl port-forward`, which
+   * connects to the pod's own loopback, so a Service or an Ingress can never expose it.
+   */
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(9080),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACING: z.enum(['self', 'injected', 'off']).default('self'),
   /** Largest request body accepted (bytes); an order has at most 100 lines, far below this. */

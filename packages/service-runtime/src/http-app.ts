@@ -12,6 +12,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { PublicAndAdminServers } from './admin/admin-listener';
+import type { BaseConfig } from './config';
 import { checkReadiness, type ReadinessCheck } from './health';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from './problem';
 import { toProblem } from './problem-mapping';
@@ -78,16 +80,20 @@ class NestLogger implements LoggerService {
  * Creates a NestJS application on Fastify with the behaviour every service shares: problem+json
  * errors, correlation and trace context per request, HTTP metrics, /health/live, /health/ready
  * and /metrics. Health and metrics are plain Fastify routes: they must answer even when the Nest
- * module graph misbehaves.
+ * module graph misbehaves. Routes of @AdminController classes answer only on the admin listener
+ * (see listenPublicAndAdmin); every other route only on the public one.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<INestApplication> {
   const { logger, metrics } = options;
+  const servers = new PublicAndAdminServers();
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     logger: false,
-    // Connections are reused by the services' HTTP clients; keep them longer than their pools.
-    keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    serverFactory: servers.factory((server) => {
+      // Connections are reused by the services' HTTP clients; keep them longer than their pools.
+      server.keepAliveTimeout = 65_000;
+    }),
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new NestLogger(logger),
@@ -95,6 +101,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  servers.install(fastify);
+  serversOf.set(app, servers);
   const started = new WeakMap<FastifyRequest, bigint>();
 
   fastify.addHook('onRequest', async (request, reply) => {
@@ -152,4 +160,39 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   app.useGlobalFilters(new ProblemFilter(logger));
   app.enableShutdownHooks();
   return app;
+}
+
+const serversOf = new WeakMap<INestApplication, PublicAndAdminServers>();
+
+export interface ListenAddresses {
+  readonly port: number;
+  readonly host: string;
+  readonly adminPort: number;
+  readonly adminHost: string;
+}
+
+/** The four listening settings of the base config. */
+export function listenAddresses(config: BaseConfig): ListenAddresses {
+  return {
+    port: config.PORT,
+    host: config.HOST,
+    adminPort: config.ADMIN_PORT,
+    adminHost: config.ADMIN_HOST,
+  };
+}
+
+/**
+ * Starts both listeners of an app made by createHttpApp, the admin one first: once the public
+ * port answers /health/ready, the admin port is open too. Resolves with the bound ports.
+ */
+export async function listenPublicAndAdmin(
+  app: INestApplication,
+  addresses: ListenAddresses,
+): Promise<{ port: number; adminPort: number }> {
+  const servers = serversOf.get(app);
+  if (servers === undefined)
+    throw new Error('listenPublicAndAdmin needs an app from createHttpApp');
+  const adminPort = await servers.listenAdmin(addresses.adminPort, addresses.adminHost);
+  await app.listen(addresses.port, addresses.host);
+  return { port: servers.publicPort(), adminPort };
 }

@@ -1,3 +1,4 @@
+export { ADMIN_ROUTE_PREFIX, AdminController } from './admin/admin-controller';
 export * from './bootstrap/boot-saga-participant';
 export * from './bootstrap/periodic-task';
 export * from './bootstrap/run-service';

@@ -6,6 +6,7 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
+import { assertControllerSplit } from './admin/admin-controller';
 
 const SHUTDOWN = Symbol('shutdown');
 
@@ -21,7 +22,10 @@ class ShutdownHook implements OnApplicationShutdown {
 class ServiceShellModule {}
 
 export interface ShellOptions {
+  /** Served on the public port (PORT). */
   readonly controllers?: Type<unknown>[];
+  /** @AdminController classes, served on the admin port (ADMIN_PORT) only. */
+  readonly adminControllers?: Type<unknown>[];
   /** Values built by the service's composition root (main.ts), keyed by class or token. */
   readonly providers?: Provider[];
   /** Runs when Nest closes: stop consumers and relays first, then close pools. */
@@ -34,9 +38,12 @@ export interface ShellOptions {
  * shutdown order is written once, explicitly.
  */
 export function shellModule(options: ShellOptions): DynamicModule {
+  const controllers = options.controllers ?? [];
+  const adminControllers = options.adminControllers ?? [];
+  assertControllerSplit(controllers, adminControllers);
   return {
     module: ServiceShellModule,
-    controllers: options.controllers ?? [],
+    controllers: [...controllers, ...adminControllers],
     providers: [
       ...(options.providers ?? []),
       { provide: SHUTDOWN, useValue: options.shutdown },

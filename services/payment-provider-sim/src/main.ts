@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { SagaMetrics, createLogger } from '@order-saga/observability';
 import {
   createHttpApp,
+  listenAddresses,
   routeProcessWarnings,
   runService,
   shellModule,
@@ -30,5 +31,5 @@ void runService(SERVICE_NAME, async () => {
     // Nothing to depend on: the simulator is ready whenever it listens.
     readiness: () => [],
   });
-  return { app, port: config.PORT, host: config.HOST, logger };
+  return { app, logger, ...listenAddresses(config) };
 });

@@ -7,7 +7,7 @@ import { SagaMetrics, createLogger, type Logger } from '@order-saga/observabilit
 import { OutboxWriter } from '@order-saga/outbox';
 import { openDatabase } from '@order-saga/persistence';
 import type { BaseConfig, DatabaseConfig, KafkaConfig } from '../config';
-import { createHttpApp } from '../http-app';
+import { createHttpApp, listenAddresses, type ListenAddresses } from '../http-app';
 import { routeProcessWarnings } from '../process-warnings';
 import { shellModule } from '../shell-module';
 import { MessagingRuntime } from './messaging-runtime';
@@ -31,6 +31,8 @@ export interface SagaParticipantParts {
     readonly handler: EnvelopeHandler;
   };
   readonly controllers?: Type<unknown>[];
+  /** Operator endpoints (@AdminController), on the admin port only. */
+  readonly adminControllers?: Type<unknown>[];
   readonly providers?: Provider[];
   /** Started after the consumer, stopped before it (sweepers, gauges' samplers). */
   readonly background?: readonly BackgroundTask[];
@@ -50,7 +52,7 @@ export interface SagaParticipantDefinition {
  */
 export async function bootSagaParticipant(
   definition: SagaParticipantDefinition,
-): Promise<{ app: INestApplication; port: number; host: string; logger: Logger }> {
+): Promise<{ app: INestApplication; logger: Logger } & ListenAddresses> {
   const { name, config } = definition;
   const logger = createLogger(name, config.LOG_LEVEL);
   routeProcessWarnings(logger);
@@ -87,6 +89,7 @@ export async function bootSagaParticipant(
   const app = await createHttpApp({
     module: shellModule({
       controllers: parts.controllers ?? [],
+      adminControllers: parts.adminControllers ?? [],
       providers: parts.providers ?? [],
       shutdown: async () => {
         await Promise.all((parts.background ?? []).map((task) => task.stop()));
@@ -105,5 +108,5 @@ export async function bootSagaParticipant(
   });
   await messaging.start();
   for (const task of parts.background ?? []) task.start();
-  return { app, port: config.PORT, host: config.HOST, logger };
+  return { app, logger, ...listenAddresses(config) };
 }

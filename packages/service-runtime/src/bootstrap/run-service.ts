@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from '@order-saga/observability';
 import { ConfigError } from '../config';
+import { listenPublicAndAdmin, type ListenAddresses } from '../http-app';
 
 /**
  * Boots a service: a configuration error exits with status 78 (EX_CONFIG) and a message naming
@@ -8,12 +9,20 @@ import { ConfigError } from '../config';
  */
 export async function runService(
   name: string,
-  boot: () => Promise<{ app: INestApplication; port: number; host: string; logger: Logger }>,
+  boot: () => Promise<{ app: INestApplication; logger: Logger } & ListenAddresses>,
 ): Promise<void> {
   try {
-    const { app, port, host, logger } = await boot();
-    await app.listen(port, host);
-    logger.info({ host, port }, 'service.listening');
+    const { app, logger, ...addresses } = await boot();
+    const bound = await listenPublicAndAdmin(app, addresses);
+    logger.info(
+      {
+        host: addresses.host,
+        port: bound.port,
+        adminHost: addresses.adminHost,
+        adminPort: bound.adminPort,
+      },
+      'service.listening',
+    );
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);
