@@ -11,6 +11,7 @@ try {
       pg: !endpoints.postgres.external,
       redis: !endpoints.redis.external,
       kafka: !endpoints.kafka.external,
+      zipkin: !endpoints.zipkin.external,
     },
     process.env,
   );

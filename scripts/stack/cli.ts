@@ -1,5 +1,6 @@
 // `npm run stack -- up|down|status|logs|env`: the native (no containers) PostgreSQL + Redis + Kafka
-// stack for development, tests, the demo and the benchmark. State lives in .stack/ (git-ignored).
+// + Zipkin stack for development, tests, the demo and the benchmark. State lives in .stack/
+// (git-ignored).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import {
@@ -17,25 +18,27 @@ import { tailFile } from './processes.ts';
 import { StackError, reportFailure, say, seconds, type ServerName } from './progress.ts';
 import { createRedis } from './redis.ts';
 import type { StackServer } from './server.ts';
+import { createZipkin } from './zipkin.ts';
 
 const USAGE = `usage: npm run stack -- <command>
 
-  up                          start PostgreSQL, Redis and Kafka (idempotent), create databases and topics
+  up                          start PostgreSQL, Redis, Kafka and Zipkin (idempotent), create databases and topics
   down                        stop the servers this stack started
   status                      each server up/down with its endpoint (exit code 3 if any is down)
-  logs [pg|redis|kafka] [-n N] [-f]
+  logs [pg|redis|kafka|zipkin] [-n N] [-f]
                               last N lines (default 40) of the logs; -f keeps following
   env                         shell exports: eval "$(npm run -s stack -- env)"
 
 Ports: STACK_PG_PORT (55432), STACK_REDIS_PORT (56379), STACK_KAFKA_PORT (59092),
-STACK_KAFKA_CONTROLLER_PORT (59093). External servers: set KAFKA_BROKERS, REDIS_URL or
-ORDERS_DATABASE_URL (and the other *_DATABASE_URL) and \`up\` only checks them (and creates topics).`;
+STACK_KAFKA_CONTROLLER_PORT (59093), STACK_ZIPKIN_PORT (59411, the trace UI at /zipkin/).
+External servers: set KAFKA_BROKERS, REDIS_URL, ORDERS_DATABASE_URL (and the other
+*_DATABASE_URL) or ZIPKIN_URL and \`up\` only checks them (and creates topics).`;
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 // LSB convention for "status: program is not running".
 const EXIT_NOT_RUNNING = 3;
-const SERVER_NAMES: readonly ServerName[] = ['pg', 'redis', 'kafka'];
+const SERVER_NAMES: readonly ServerName[] = ['pg', 'redis', 'kafka', 'zipkin'];
 
 // Two harmless warnings would otherwise end up in every run's output:
 // - MODULE_TYPELESS_PACKAGE_JSON: contracts/src/topics.ts is loaded straight from source (see
@@ -62,6 +65,7 @@ function createServers(endpoints: StackEndpoints): StackServer[] {
     createPostgres(endpoints, process.env),
     createRedis(endpoints),
     createKafka(endpoints, process.env),
+    createZipkin(endpoints),
   ];
 }
 
@@ -84,6 +88,7 @@ async function up(): Promise<number> {
     pg: !endpoints.postgres.external,
     redis: !endpoints.redis.external,
     kafka: !endpoints.kafka.external,
+    zipkin: !endpoints.zipkin.external,
   };
   checkPrerequisites(needs, process.env, dataDirMajorVersion());
   topicPartitions(process.env); // validate before starting anything
@@ -119,7 +124,7 @@ async function status(): Promise<number> {
         ? `pid ${s.pid}, log ${shown(server.logFile)}`
         : 'not started';
     console.log(
-      `${server.name.padEnd(6)}${(s.up ? 'up' : 'down').padEnd(6)}${s.endpoint}  (${details})`,
+      `${server.name.padEnd(7)}${(s.up ? 'up' : 'down').padEnd(6)}${s.endpoint}  (${details})`,
     );
   });
   return statuses.every((s) => s.up) ? 0 : EXIT_NOT_RUNNING;
@@ -177,6 +182,9 @@ function env(): number {
   const exports: [string, string][] = [
     ['KAFKA_BROKERS', endpoints.kafka.brokers.join(',')],
     ['REDIS_URL', endpoints.redis.url],
+    // A service started by hand from this shell (npm start) sends its spans to the stack's Zipkin.
+    ['OTEL_TRACES_EXPORTER', 'zipkin'],
+    ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', `${endpoints.zipkin.url}/api/v2/spans`],
     ...SERVICE_DATABASES.map((db): [string, string] => [
       databaseUrlVariable(db),
       endpoints.postgres.urls[db],

@@ -14,13 +14,20 @@ export const PG_SUPERUSER = 'saga';
 export const STACK_HOST = '127.0.0.1';
 
 // High ports so the stack never collides with a system PostgreSQL (5432), Redis (6379) or Kafka (9092).
-const DEFAULT_PORTS = { pg: 55432, redis: 56379, kafka: 59092, kafkaController: 59093 } as const;
+const DEFAULT_PORTS = {
+  pg: 55432,
+  redis: 56379,
+  kafka: 59092,
+  kafkaController: 59093,
+  zipkin: 59411,
+} as const;
 
 export interface StackPorts {
   pg: number;
   redis: number;
   kafka: number;
   kafkaController: number;
+  zipkin: number;
 }
 
 export interface StackEndpoints {
@@ -29,6 +36,8 @@ export interface StackEndpoints {
   kafka: { brokers: string[]; external: boolean };
   redis: { url: string; external: boolean };
   postgres: { urls: Record<ServiceDatabase, string>; external: boolean };
+  /** The trace backend: its UI under /zipkin/, its API under /api/v2/. */
+  zipkin: { url: string; external: boolean };
 }
 
 export function databaseUrlVariable(db: ServiceDatabase): string {
@@ -41,6 +50,7 @@ export function resolveStackPorts(env: Env): StackPorts {
     redis: readPort(env, 'STACK_REDIS_PORT', DEFAULT_PORTS.redis),
     kafka: readPort(env, 'STACK_KAFKA_PORT', DEFAULT_PORTS.kafka),
     kafkaController: readPort(env, 'STACK_KAFKA_CONTROLLER_PORT', DEFAULT_PORTS.kafkaController),
+    zipkin: readPort(env, 'STACK_ZIPKIN_PORT', DEFAULT_PORTS.zipkin),
   };
 }
 
@@ -55,6 +65,7 @@ export function resolveStackEndpoints(env: Env = process.env): StackEndpoints {
     brokers: `${STACK_HOST}:${ports.kafka}`,
     redis: `redis://${STACK_HOST}:${ports.redis}`,
     pg: (db: string) => `postgres://${PG_SUPERUSER}@${STACK_HOST}:${ports.pg}/${db}`,
+    zipkin: `http://${STACK_HOST}:${ports.zipkin}`,
   };
 
   const brokers = nonEmpty(env['KAFKA_BROKERS'])
@@ -62,6 +73,7 @@ export function resolveStackEndpoints(env: Env = process.env): StackEndpoints {
     .map((b) => b.trim())
     .filter((b) => b !== '');
   const redisUrl = nonEmpty(env['REDIS_URL']);
+  const zipkinUrl = nonEmpty(env['ZIPKIN_URL'])?.replace(/\/+$/, '');
 
   return {
     ports,
@@ -72,6 +84,9 @@ export function resolveStackEndpoints(env: Env = process.env): StackEndpoints {
       ? { url: redisUrl, external: redisUrl !== own.redis }
       : { url: own.redis, external: false },
     postgres: resolvePostgres(env, own.pg),
+    zipkin: zipkinUrl
+      ? { url: zipkinUrl, external: zipkinUrl !== own.zipkin }
+      : { url: own.zipkin, external: false },
   };
 }
 

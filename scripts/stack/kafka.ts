@@ -1,16 +1,8 @@
 // Single-node Apache Kafka (KRaft, combined broker+controller) in .stack/kafka, run straight from
 // the jars Maven resolves for scripts/stack/kafka/pom.xml: no tarball, no ZooKeeper, no Docker.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_HOST, type Env, type StackEndpoints } from './endpoints.ts';
 import {
@@ -23,7 +15,8 @@ import {
 import { describeClusterOnce, ensureTopics } from './kafka-topics.ts';
 import { STACK_DIR, shown } from './paths.ts';
 import { isPortInUse, ownedPid, runCommand, stopProcess } from './processes.ts';
-import { StackError, say, seconds, waitFor, withProgress } from './progress.ts';
+import { resolveClasspath } from './maven.ts';
+import { StackError, say, seconds, waitFor } from './progress.ts';
 import type { ServerStatus, StackServer } from './server.ts';
 
 const KAFKA_DIR = join(STACK_DIR, 'kafka');
@@ -33,8 +26,6 @@ const PID_FILE = join(KAFKA_DIR, 'kafka.pid');
 const PROPERTIES_FILE = join(KAFKA_DIR, 'server.properties');
 const LOG4J_FILE = join(KAFKA_DIR, 'log4j2.properties');
 const CLASSPATH_FILE = join(KAFKA_DIR, 'classpath.txt');
-// sha256 of the pom the classpath was resolved from: a version bump in the pom re-resolves.
-const CLASSPATH_STAMP = join(KAFKA_DIR, 'classpath.pom-sha256');
 const OWNER = { cwd: KAFKA_DIR, marker: 'kafka.Kafka' };
 
 // First start on a 2-core CI box: JVM start + storage load + coordinator topics ≈ 5-15 s.
@@ -49,42 +40,6 @@ const JVM_OPTIONS = [
   '-XX:+ExitOnOutOfMemoryError',
   '-Djava.awt.headless=true',
 ];
-
-function classpathIsCurrent(pomHash: string): string | undefined {
-  if (!existsSync(CLASSPATH_FILE) || !existsSync(CLASSPATH_STAMP)) return undefined;
-  if (readFileSync(CLASSPATH_STAMP, 'utf8').trim() !== pomHash) return undefined;
-  const classpath = readFileSync(CLASSPATH_FILE, 'utf8').trim();
-  const jars = classpath.split(':');
-  return jars.length > 0 && jars.every((jar) => existsSync(jar)) ? classpath : undefined;
-}
-
-async function resolveClasspath(): Promise<string> {
-  const pomHash = createHash('sha256').update(readFileSync(KAFKA_POM)).digest('hex');
-  const cached = classpathIsCurrent(pomHash);
-  if (cached) return cached;
-  rmSync(CLASSPATH_STAMP, { force: true });
-  const args = [
-    '-q',
-    '-B',
-    '-f',
-    KAFKA_POM,
-    'dependency:build-classpath',
-    `-Dmdep.outputFile=${CLASSPATH_FILE}`,
-  ];
-  const result = await withProgress(
-    'kafka',
-    'resolving jars with Maven (first run only; cached in ~/.m2)',
-    runCommand('mvn', args),
-  );
-  if (result.code !== 0 || !existsSync(CLASSPATH_FILE)) {
-    const tail = result.output.trim().split('\n').slice(-40).join('\n');
-    throw new StackError(
-      `kafka: Maven could not resolve the Kafka jars (mvn ${args.join(' ')}):\n${tail}`,
-    );
-  }
-  writeFileSync(CLASSPATH_STAMP, `${pomHash}\n`);
-  return readFileSync(CLASSPATH_FILE, 'utf8').trim();
-}
 
 /** Kafka cluster ids are 16 random bytes in unpadded base64url; Kafka avoids a leading '-' (CLI parsing). */
 function newClusterId(): string {
@@ -181,7 +136,11 @@ export function createKafka(endpoints: StackEndpoints, env: Env): StackServer {
     }
 
     mkdirSync(DATA_DIR, { recursive: true });
-    const classpath = await resolveClasspath();
+    const classpath = await resolveClasspath({
+      server: 'kafka',
+      pom: KAFKA_POM,
+      classpathFile: CLASSPATH_FILE,
+    });
     writeFileSync(PROPERTIES_FILE, serverProperties(port, controllerPort, DATA_DIR));
     writeFileSync(LOG4J_FILE, LOG4J_PROPERTIES);
     if (!existsSync(join(DATA_DIR, 'meta.properties'))) await formatStorage(classpath);

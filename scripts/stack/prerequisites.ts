@@ -13,6 +13,7 @@ export interface Needs {
   pg: boolean;
   redis: boolean;
   kafka: boolean;
+  zipkin: boolean;
 }
 
 interface Missing {
@@ -76,7 +77,7 @@ function javaMajor(java: string): number | undefined {
 export function checkPrerequisites(needs: Needs, env: Env, preferredPgMajor?: string): void {
   const missing: Missing[] = [];
 
-  if (needs.kafka) {
+  if (needs.kafka || needs.zipkin) {
     const java = findOnPath('java', env);
     const major = java ? javaMajor(java) : undefined;
     if (major === undefined || major < MIN_JAVA_MAJOR) {
@@ -86,7 +87,7 @@ export function checkPrerequisites(needs: Needs, env: Env, preferredPgMajor?: st
       });
     }
     if (!findOnPath('mvn', env))
-      missing.push({ what: 'mvn (resolves the Kafka jars)', aptPackages: ['maven'] });
+      missing.push({ what: 'mvn (resolves the Kafka and Zipkin jars)', aptPackages: ['maven'] });
   }
   if (needs.redis && !findOnPath('redis-server', env)) {
     missing.push({ what: 'redis-server', aptPackages: ['redis-server'] });

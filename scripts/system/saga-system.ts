@@ -44,12 +44,35 @@ export interface SagaSystem {
   readonly providerUrl: string;
   /** payment-provider-sim's admin listener: its knobs and ledger (/admin/provider/...). */
   readonly providerAdminUrl: string;
+  /** The stack's Zipkin, where every service's spans go. */
+  readonly zipkinUrl: string;
   /** SIGKILLs a service (a crash, no graceful shutdown) and starts it again on the same port. */
   crashAndRestart(name: ProcessName): Promise<void>;
   /** SIGKILLs a service and leaves it down (an outage), until `start` brings it back. */
   kill(name: ProcessName): Promise<void>;
   start(name: ProcessName): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Sampler and on/off switch a caller may set (the benchmark measures tracing's cost with them). */
+const PASSED_THROUGH = ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_SDK_DISABLED'];
+
+/** Standard OTEL_* variables: every span goes to the stack's Zipkin (its v2 JSON API). */
+function tracingEnv(zipkinUrl: string): Record<string, string> {
+  const passed = Object.fromEntries(
+    PASSED_THROUGH.flatMap((name) => {
+      const value = process.env[name];
+      return value === undefined || value === '' ? [] : [[name, value]];
+    }),
+  );
+  return {
+    OTEL_TRACES_EXPORTER: 'zipkin',
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkinUrl}/api/v2/spans`,
+    // Batches leave every 500 ms (default 5 s): a test polling for a trace, or someone opening a
+    // demo link, finds it right away. Still one export per batch, not per span.
+    OTEL_BSP_SCHEDULE_DELAY: '500',
+    ...passed,
+  };
 }
 
 /**
@@ -119,9 +142,18 @@ async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
   }
 }
 
+/**
+ * `node --import @order-saga/observability/tracing dist/main.js` from the service's folder: the
+ * same command line as `npm start` and the container image, so the OpenTelemetry SDK is loaded
+ * before the application in tests, the demo and the benchmark alike.
+ */
+export const TRACING_BOOTSTRAP = '@order-saga/observability/tracing';
+
 function launch(service: Omit<RunningService, 'process'>): ChildProcess {
   const log = createWriteStream(service.logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [join(ROOT, 'services', service.name, 'dist/main.js')], {
+  const dir = join(ROOT, 'services', service.name);
+  const child = spawn(process.execPath, ['--import', TRACING_BOOTSTRAP, 'dist/main.js'], {
+    cwd: dir,
     env: service.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -242,7 +274,7 @@ export async function startSagaSystem(
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: topicPrefix,
     LOG_LEVEL: process.env['SERVICE_LOG_LEVEL'] ?? 'info',
-    TRACING: 'off',
+    ...tracingEnv(endpoints.zipkin.url),
     SAGA_MODE: mode,
     // Native runs stay on loopback, like the stack itself.
     HOST: '127.0.0.1',
@@ -278,6 +310,7 @@ export async function startSagaSystem(
       adminUrl: adminUrlOf(name),
       env: {
         ...envOf[name],
+        OTEL_SERVICE_NAME: name,
         ...options.env?.[name],
         PORT: String(ports[name]),
         ADMIN_PORT: String(adminPorts[name]),
@@ -315,6 +348,7 @@ export async function startSagaSystem(
     fulfillmentUrl: url('fulfillment-service'),
     providerUrl: url('payment-provider-sim'),
     providerAdminUrl: adminUrlOf('payment-provider-sim'),
+    zipkinUrl: endpoints.zipkin.url,
     async crashAndRestart(name) {
       await kill(name);
       await start(name);

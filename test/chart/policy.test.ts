@@ -158,24 +158,28 @@ describe.each(profiles())('profile $name', (profile) => {
     const sagaServices = (): PodTemplate[] =>
       pods.filter((p) => p.owner.kind === 'Deployment' && p.spec.containers[0]?.name === 'app');
 
-    it('tracing: injection annotation if and only if TRACING=injected, never both SDKs', () => {
+    it('tracing: one SDK per pod, the injected one or the services own, or none at all', () => {
       const instrumentations = ofKind(objects, 'Instrumentation').map((o) => o.metadata.name);
       for (const pod of sagaServices()) {
         const container = pod.spec.containers[0];
         if (!container) throw new Error('no container');
         const env = environment(container, objects);
         const inject = pod.annotations['instrumentation.opentelemetry.io/inject-nodejs'];
-        const tracing = env.get('TRACING')?.value;
-        expect(['injected', 'self', 'off'], id(pod.owner)).toContain(tracing);
+        const disabled = env.get('OTEL_SDK_DISABLED')?.value === 'true';
+        const endpoint = container.env?.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT');
         if (inject !== undefined) {
-          expect(tracing, id(pod.owner)).toBe('injected');
           expect(instrumentations).toContain(inject);
           // The operator appends its --require to NODE_OPTIONS and cannot when it uses valueFrom.
           expect(env.get('NODE_OPTIONS')).toBeUndefined();
-        } else {
-          expect(tracing, id(pod.owner)).not.toBe('injected');
+          // Both SDKs read it: it would switch the injected one off as well.
+          expect(disabled, id(pod.owner)).toBe(false);
+          // Exporter settings come from the Instrumentation, not from the pod.
+          expect(endpoint, id(pod.owner)).toBeUndefined();
+        } else if (!disabled) {
+          // The services' own bootstrap starts the SDK: it needs somewhere to export to.
+          expect(endpoint?.value, id(pod.owner)).toMatch(/^https?:\/\//);
         }
-        if (tracing !== 'off') {
+        if (!disabled) {
           // In `env`, not the ConfigMap: the operator only looks at `env` before adding its own.
           expect(container.env?.find((e) => e.name === 'OTEL_SERVICE_NAME')?.value).toBe(
             pod.labels['app.kubernetes.io/component'],
@@ -184,10 +188,6 @@ describe.each(profiles())('profile $name', (profile) => {
             'http/protobuf',
           );
         }
-        if (tracing === 'self')
-          expect(
-            container.env?.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value,
-          ).toMatch(/^https?:\/\//);
       }
     });
 

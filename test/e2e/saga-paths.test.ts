@@ -10,7 +10,9 @@ import {
   type OrderView,
 } from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
+import { traceIdsTagged, waitForTrace, type ZipkinSpan } from '../../scripts/system/traces.ts';
 import { readTopics } from '../support/topic-reader.ts';
+import { leaks, messagingProblems, outline, roots, service } from '../support/trace-shape.ts';
 
 interface ProviderRecords {
   payments: Array<{ reference: string; status: string }>;
@@ -251,6 +253,93 @@ describe.each(['choreography', 'orchestration'] as const)(
           'payments.payment-initiated.v1',
           'payments.payment-refunded.v1',
         ]);
+      });
+
+      it('records each order as ONE trace in Zipkin, from POST /orders through every service', async () => {
+        const orchestrated = mode === 'orchestration';
+        const prefix = system.topicPrefix;
+        const paths = [
+          { order: orders.approved, method: 'pm_card_visa', fulfilled: true },
+          { order: orders.declined, method: 'pm_card_declined', fulfilled: false },
+          { order: orders.outOfStock, method: 'pm_card_visa', fulfilled: true },
+        ];
+        for (const { order, method, fulfilled } of paths) {
+          if (order === undefined) throw new Error('an earlier path did not produce its order');
+          const required = [
+            'orders-service',
+            'payments-adapter',
+            'payment-provider-sim',
+            ...(fulfilled ? ['fulfillment-service'] : []),
+            ...(orchestrated ? ['saga-orchestrator'] : []),
+          ];
+          // Complete once the saga's last event (OrderFulfilled/OrderCancelled) has been sent,
+          // every required service has reported, and no span is missing its parent.
+          const complete = (spans: readonly ZipkinSpan[]): boolean =>
+            spans.some(
+              (s) =>
+                s.tags?.['messaging.operation.type'] === 'send' &&
+                /orders\.order-(fulfilled|cancelled)/.test(s.tags['cloudevents.event_type'] ?? ''),
+            ) &&
+            required.every((name) => spans.some((s) => service(s) === name)) &&
+            roots(spans).length === 1;
+          const spans = await waitForTrace(system.zipkinUrl, order.traceId, complete);
+          const context = `${order.id} (${order.status}):\n${outline(spans)}`;
+
+          // One trace, and the order's spans are in no other.
+          expect(
+            await traceIdsTagged(system.zipkinUrl, 'cloudevents.event_subject', order.id),
+            context,
+          ).toEqual([order.traceId]);
+          const [root] = roots(spans);
+          expect(root?.name, context).toBe('post /orders');
+          expect(root?.kind).toBe('SERVER');
+          expect(root && service(root)).toBe('orders-service');
+
+          // The outbox path, parent to child: request -> create -> send -> process -> ...
+          expect(messagingProblems(spans), context).toEqual([]);
+          const byId = new Map(spans.map((s) => [s.id, s]));
+          const created = spans.find(
+            (s) =>
+              s.name === `create ${prefix}orders.events` &&
+              s.tags?.['cloudevents.event_type'] === 'orders.order-created.v1',
+          );
+          expect(created, context).toBeDefined();
+          const requestSpan = (span: ZipkinSpan | undefined): ZipkinSpan | undefined =>
+            span === undefined || span.kind === 'SERVER'
+              ? span
+              : requestSpan(byId.get(span.parentId ?? ''));
+          expect(requestSpan(created)?.id).toBe(root?.id);
+          const relayed = spans.find((s) => s.parentId === created?.id);
+          expect(relayed?.name).toBe(`send ${prefix}orders.events`);
+          expect(relayed?.kind).toBe('PRODUCER');
+
+          // Every participant processed a message of this trace; the provider call joined it.
+          for (const name of required.filter((n) => n !== 'payment-provider-sim'))
+            expect(
+              spans.some((s) => service(s) === name && s.kind === 'CONSUMER'),
+              `${name} has no process span in ${context}`,
+            ).toBe(true);
+          const providerCalls = spans.filter(
+            (s) => service(s) === 'payment-provider-sim' && s.kind === 'SERVER',
+          );
+          expect(providerCalls.map((s) => s.name).sort(), context).toEqual(
+            order.reason === 'OUT_OF_STOCK'
+              ? ['post /v1/payments', 'post /v1/payments/:id/refunds']
+              : ['post /v1/payments'],
+          );
+          for (const call of providerCalls) {
+            const client = byId.get(call.parentId ?? '');
+            expect(client?.kind, context).toBe('CLIENT');
+            expect(client && service(client)).toBe('payments-adapter');
+          }
+          if (orchestrated)
+            expect(
+              spans.filter((s) => service(s) === 'saga-orchestrator').map((s) => s.name),
+            ).toContain(`send ${prefix}payments.commands`);
+
+          // Nothing about the card reaches the trace backend.
+          expect(leaks(spans, [method, 'pm_card_']), context).toEqual([]);
+        }
       });
 
       it('sends commands only in orchestration, from the orchestrator, in saga order', async () => {

@@ -5,7 +5,7 @@ services.yaml renders them for every active service (order-saga.activeServices).
 
 {{/* Environment variable names the chart owns; services.<name>.env may not redefine them. */}}
 {{- define "order-saga.service.reservedEnv" -}}
-PORT LOG_LEVEL KAFKA_BROKERS KAFKA_TOPIC_PREFIX SAGA_MODE TRACING DATABASE_URL DB_USER DB_PASSWORD REDIS_URL PAYMENT_PROVIDER_URL WEBHOOK_SECRET PROVIDER_WATCH PROVIDER_SERVICE_NAME POD_NAMESPACE WEBHOOK_URL NODE_OPTIONS K8S_POD_NAME K8S_NAMESPACE_NAME
+PORT LOG_LEVEL KAFKA_BROKERS KAFKA_TOPIC_PREFIX SAGA_MODE DATABASE_URL DB_USER DB_PASSWORD REDIS_URL PAYMENT_PROVIDER_URL WEBHOOK_SECRET PROVIDER_WATCH PROVIDER_SERVICE_NAME POD_NAMESPACE WEBHOOK_URL NODE_OPTIONS K8S_POD_NAME K8S_NAMESPACE_NAME
 {{- end -}}
 
 {{/* Plain configuration, delivered through a ConfigMap whose hash rolls the pods on change. */}}
@@ -26,9 +26,6 @@ data:
   KAFKA_BROKERS: {{ include "order-saga.kafkaBootstrap" $root | quote }}
   KAFKA_TOPIC_PREFIX: {{ $root.Values.kafka.topics.prefix | quote }}
   SAGA_MODE: {{ $root.Values.sagaMode | quote }}
-  # injected: the OpenTelemetry Operator loads the auto-instrumentation, so the service must not
-  # start its own SDK. Set together with the inject annotation on the pod, never separately.
-  TRACING: {{ $root.Values.tracing.mode | quote }}
   {{- if $svc.redis }}
   REDIS_URL: {{ printf "redis://%s:6379" (include "order-saga.redisName" $root) | quote }}
   {{- end }}
@@ -123,7 +120,12 @@ spec:
             - configMapRef:
                 name: {{ include "order-saga.serviceFullname" . }}-config
           env:
-            {{- if ne $tracing "off" }}
+            {{- if eq $tracing "off" }}
+            # The image always preloads the tracing bootstrap (node --import); this standard
+            # switch makes it start nothing.
+            - name: OTEL_SDK_DISABLED
+              value: "true"
+            {{- else }}
             # OTEL_* live in `env`, not in the ConfigMap: when injecting, the operator only checks
             # `env` before adding its own values, and an added `env` entry would shadow envFrom.
             - name: OTEL_SERVICE_NAME

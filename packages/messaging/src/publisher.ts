@@ -1,10 +1,13 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { traceMessageSend, type SpanParent } from '@order-saga/observability';
 
 export interface OutgoingRecord {
   readonly topic: string;
   readonly key: string;
   readonly value: string | Buffer;
   readonly headers: Record<string, string | Buffer>;
+  /** The trace the send belongs to: the outbox row's stored context; default the current span. */
+  readonly traceParent?: SpanParent;
 }
 
 /**
@@ -30,22 +33,32 @@ export class KafkaPublisher {
     await this.producer.disconnect();
   }
 
-  /** Resolves once every record is acknowledged; rejects if any was not. */
+  /**
+   * Resolves once every record is acknowledged; rejects if any was not. Each record gets a
+   * `send` span in its own trace, whose context replaces the trace headers it goes out with.
+   */
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const record of records) {
+    const outgoing = records.map((record) => ({
+      ...record,
+      headers: { ...record.headers },
+      ...(record.traceParent === undefined ? {} : { parent: record.traceParent }),
+    }));
+    const byTopic = new Map<string, typeof outgoing>();
+    for (const record of outgoing) {
       const list = byTopic.get(record.topic) ?? [];
       list.push(record);
       byTopic.set(record.topic, list);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({
-        topic,
-        messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
-      })),
-    });
+    await traceMessageSend(outgoing, () =>
+      this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({
+          topic,
+          messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+        })),
+      }),
+    );
   }
 }

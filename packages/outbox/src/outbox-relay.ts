@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type { KafkaPublisher } from '@order-saga/messaging';
 import { queryRows, type TransactionRunner } from '@order-saga/persistence';
 import { retry, retryDelay, retryPolicy, sleep, type RetryPolicy } from '@order-saga/resilience';
-import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { spanParentFromHeaders, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { OUTBOX_CHANNEL } from './outbox-channel';
 
 export interface OutboxRelayOptions {
@@ -150,6 +150,9 @@ export class OutboxRelay {
           key: row.message_key,
           value: row.payload,
           headers: row.headers,
+          // Each row's send span continues the trace of the request or message that wrote it,
+          // not this loop's: one order's trace runs unbroken through the outbox.
+          traceParent: spanParentFromHeaders(row.headers),
         })),
       );
       const now = Date.now();

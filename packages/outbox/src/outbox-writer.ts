@@ -1,39 +1,47 @@
 import { encodeEnvelope, topicName, type Envelope } from '@order-saga/contracts';
 import type { SqlExecutor } from '@order-saga/persistence';
+import { traceMessageCreation } from '@order-saga/observability';
 import { OUTBOX_CHANNEL } from './outbox-channel';
 
 /**
  * Appends messages to the outbox inside the caller's transaction, so a state change and the
  * messages it implies commit (or vanish) together. Envelopes were validated when created.
+ * Each row's headers carry the trace context of its `create` span, a child of the current span
+ * (the request or the consumer): the relay publishes the row as part of that trace.
  */
 export class OutboxWriter {
   constructor(private readonly topicPrefix = '') {}
 
   async append(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    const values: unknown[] = [];
-    const rows = envelopes.map((envelope, index) => {
+    const messages = envelopes.map((envelope) => {
       const encoded = encodeEnvelope(envelope);
-      values.push(
-        envelope.id,
-        topicName(encoded.topic, this.topicPrefix),
-        encoded.key,
-        envelope.type,
-        JSON.stringify(encoded.headers),
-        encoded.value,
-      );
-      const p = index * 6;
-      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb, $${p + 6})`;
+      return { envelope, ...encoded, topic: topicName(encoded.topic, this.topicPrefix) };
     });
-    values.push(OUTBOX_CHANNEL);
-    // One round trip: the rows, and a notification that wakes the relay the moment this
-    // transaction commits (NOTIFY is delivered at commit, never for a rollback).
-    await tx.query(
-      `WITH inserted AS (
-         INSERT INTO outbox (message_id, topic, message_key, message_type, headers, payload)
-         VALUES ${rows.join(', ')} RETURNING 1)
-       SELECT pg_notify($${values.length}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
-      values,
-    );
+    await traceMessageCreation(messages, async () => {
+      const values: unknown[] = [];
+      const rows = messages.map((message, index) => {
+        values.push(
+          message.envelope.id,
+          message.topic,
+          message.key,
+          message.envelope.type,
+          JSON.stringify(message.headers),
+          message.value,
+        );
+        const p = index * 6;
+        return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb, $${p + 6})`;
+      });
+      values.push(OUTBOX_CHANNEL);
+      // One round trip: the rows, and a notification that wakes the relay the moment this
+      // transaction commits (NOTIFY is delivered at commit, never for a rollback).
+      await tx.query(
+        `WITH inserted AS (
+           INSERT INTO outbox (message_id, topic, message_key, message_type, headers, payload)
+           VALUES ${rows.join(', ')} RETURNING 1)
+         SELECT pg_notify($${values.length}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
+        values,
+      );
+    });
   }
 }

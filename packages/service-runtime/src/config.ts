@@ -43,7 +43,6 @@ export const baseConfigShape = {
   ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(9080),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRACING: z.enum(['self', 'injected', 'off']).default('self'),
   /** Largest request body accepted (bytes); an order has at most 100 lines, far below this. */
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
 };

@@ -11,7 +11,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger, SagaMetrics } from '@order-saga/observability';
+import { recordHttpRoute, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { PublicAndAdminServers } from './admin/admin-listener';
 import type { BaseConfig } from './config';
 import { checkReadiness, type ReadinessCheck } from './health';
@@ -107,6 +107,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
 
   fastify.addHook('onRequest', async (request, reply) => {
     started.set(request, process.hrtime.bigint());
+    if (request.routeOptions.url !== undefined) recordHttpRoute(request.routeOptions.url);
     const context = attachRequestContext(request);
     void reply.header('x-correlation-id', context.correlationId);
   });

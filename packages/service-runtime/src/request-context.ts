@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import {
+  activeTraceContext,
+  activeTracestate,
   childContext,
   formatTraceparent,
   parseTraceparent,
@@ -25,18 +27,33 @@ export function attachRequestContext(request: FastifyRequest): RequestContext {
   // A caller's id is kept when it is safe to log and echo; otherwise a fresh one is issued.
   const correlationId =
     supplied !== undefined && CORRELATION_ID.test(supplied) ? supplied : randomUUID();
+  const context: RequestContext = { correlationId, ...traceOf(request) };
+  contexts.set(request, context);
+  return context;
+}
+
+/**
+ * The request's server span, made by the HTTP instrumentation (which continued the caller's
+ * `traceparent`). Without an SDK, or on an untraced path, the caller's header is continued by
+ * hand so the ids still reach the order, its events and the logs.
+ */
+function traceOf(request: FastifyRequest): Omit<RequestContext, 'correlationId'> {
+  const active = activeTraceContext();
+  if (active !== undefined)
+    return {
+      trace: active,
+      traceparent: formatTraceparent(active),
+      tracestate: activeTracestate() ?? null,
+    };
   const parentHeader = request.headers.traceparent;
   const parent = parseTraceparent(Array.isArray(parentHeader) ? parentHeader[0] : parentHeader);
   const trace = childContext(parent);
   const tracestate = request.headers.tracestate;
-  const context: RequestContext = {
-    correlationId,
+  return {
     trace,
     traceparent: formatTraceparent(trace),
     tracestate: parent === undefined || typeof tracestate !== 'string' ? null : tracestate,
   };
-  contexts.set(request, context);
-  return context;
 }
 
 export function requestContext(request: FastifyRequest): RequestContext {

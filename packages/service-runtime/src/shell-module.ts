@@ -6,6 +6,7 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
+import { flushTraces } from '@order-saga/observability';
 import { assertControllerSplit } from './admin/admin-controller';
 
 const SHUTDOWN = Symbol('shutdown');
@@ -15,6 +16,8 @@ class ShutdownHook implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.shutdown();
+    // Last: the spans of the final requests and messages leave before the process does.
+    await flushTraces();
   }
 }
 

@@ -8,7 +8,12 @@ import {
   type MessageName,
   type AnyEnvelope,
 } from '@order-saga/contracts';
-import { parseTraceparent, type Logger, type SagaMetrics } from '@order-saga/observability';
+import {
+  traceMessageProcessing,
+  type Logger,
+  type ProcessSpan,
+  type SagaMetrics,
+} from '@order-saga/observability';
 import {
   attemptsLeft,
   retry,
@@ -210,6 +215,27 @@ export class EventConsumer {
       this.options.metrics.messagesConsumed.inc({ type, result: 'skipped' });
       return;
     }
+    // Skipped messages get no span: most of a saga topic is for other consumers.
+    await traceMessageProcessing(
+      {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString(),
+        group: this.options.groupId,
+        headers: message.headers ?? {},
+      },
+      (span) => this.handle(topic, partition, message, batch, span),
+    );
+  }
+
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    batch: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
+    span: ProcessSpan,
+  ): Promise<void> {
     const decoded = decodeMessage(message);
     if (!decoded.ok) {
       await this.deadLetters.publish(
@@ -219,16 +245,15 @@ export class EventConsumer {
         decoded.error.message,
       );
       this.options.metrics.messagesConsumed.inc({ type: 'unknown', result: 'invalid' });
+      span.failed(decoded.error.code);
       return;
     }
     const { envelope } = decoded;
     const policy = this.options.retry ?? DEFAULT_MESSAGE_RETRY;
-    const trace = parseTraceparent(envelope.traceparent);
+    // traceId and spanId come from the process span (the logger's mixin).
     const log = this.options.logger.child({
       orderId: envelope.subject,
       correlationId: envelope.correlationId,
-      traceId: trace?.traceId,
-      spanId: trace?.spanId,
       messageId: envelope.id,
       messageType: envelope.type,
     });
@@ -262,6 +287,7 @@ export class EventConsumer {
             type: envelope.type,
             result: 'dead_lettered',
           });
+          span.failed(errorCode(error));
           return;
         }
         const delay = retryDelay(policy, delivery - 1);

@@ -18,10 +18,12 @@ export interface AuthorizeRequest {
   readonly paymentMethod: string;
 }
 
-/** Carried to the provider so its records and logs join the saga's correlation and trace. */
+/**
+ * Carried to the provider so its records and logs join the saga's correlation. The trace context
+ * (`traceparent`) is added by the HTTP client instrumentation, from the client span of the call.
+ */
 export interface CallContext {
   readonly correlationId: string;
-  readonly traceparent: string | null;
 }
 
 interface ProviderPayment {
@@ -106,7 +108,6 @@ export class PaymentProviderClient {
           'content-type': 'application/json',
           'idempotency-key': idempotencyKey,
           'x-correlation-id': context.correlationId,
-          ...(context.traceparent === null ? {} : { traceparent: context.traceparent }),
         },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
