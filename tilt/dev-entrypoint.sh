@@ -11,7 +11,8 @@ set -u
 child=0
 
 start() {
-  node dist/main.js &
+  # The tracing bootstrap first, as in the production image (it stands down under injection).
+  node --import @order-saga/observability/tracing dist/main.js &
   child=$!
 }
 

@@ -2,6 +2,7 @@
 // its time since creation and the event that caused it), the saga steps, and what the payment
 // provider recorded.
 import type { OrderView, ProviderRecords } from '../system/orders-api.ts';
+import { traceUiUrl } from '../system/traces.ts';
 import { sagaMs, type TrackedOrder } from './drive.ts';
 import { mismatches } from './scenarios.ts';
 import { columns, duration, money, paint, plural, statusColour } from './terminal.ts';
@@ -104,8 +105,24 @@ function provider(records: ProviderRecords | undefined): string[] {
   return lines;
 }
 
+/** Where the demo's orders' traces are, and which of them Zipkin already holds. */
+export interface TraceLinks {
+  readonly zipkinUrl: string;
+  readonly stored: ReadonlySet<string>;
+}
+
+function traceLink(links: TraceLinks, traceId: string): string {
+  const url = traceUiUrl(links.zipkinUrl, traceId);
+  return links.stored.has(traceId) ? url : `${url}  ${paint.red('(not in Zipkin yet)')}`;
+}
+
 /** The full picture of one order, under a numbered title line. */
-export function renderOrder(number: number, title: string, tracked: TrackedOrder): string[] {
+export function renderOrder(
+  number: number,
+  title: string,
+  tracked: TrackedOrder,
+  links: TraceLinks,
+): string[] {
   const { order } = tracked;
   const problems = tracked.records ? mismatches(order, tracked.records, tracked.expect) : [];
   const head = `${paint.bold(`${number}.`)} ${paint.bold(title)}`;
@@ -135,12 +152,13 @@ export function renderOrder(number: number, title: string, tracked: TrackedOrder
     ...labelled('ids', [
       `correlationId ${paint.cyan(order.correlationId)}  traceId ${order.traceId}`,
     ]),
+    ...labelled('trace', [traceLink(links, order.traceId)]),
     ...problems.map((p) => `${INDENT}${paint.red(`✗ ${p}`)}`),
   ];
 }
 
 /** The concurrent orders as one table: which got the last units, which were refunded. */
-export function renderRush(tracked: readonly TrackedOrder[]): string[] {
+export function renderRush(tracked: readonly TrackedOrder[], links: TraceLinks): string[] {
   const rows = tracked.map((t) => {
     const r = t.records;
     const paid = r?.payments.map((p) => p.status).join(', ') ?? '?';
@@ -152,6 +170,7 @@ export function renderRush(tracked: readonly TrackedOrder[]): string[] {
       t.settled ? duration(sagaMs(t.order)) : '',
       `${paint.dim('payment')} ${paid}${refunded}`,
       paint.dim(t.correlationId),
+      traceLink(links, t.order.traceId),
     ];
   });
   return columns(rows, [3]).map((line) => `${INDENT}${line}`);
@@ -167,9 +186,10 @@ export interface NextSteps {
   /** The orders database; payments and fulfillment sit beside it. */
   readonly database: string;
   readonly brokers: string;
+  readonly zipkinUrl: string;
 }
 
-/** Where to look after the demo: metrics, logs by correlation id, traces (not yet), the data. */
+/** Where to look after the demo: metrics, logs by correlation id, traces, the data. */
 export function renderNextSteps(next: NextSteps): string[] {
   const logs = `${next.logDir}/*.log`;
   // Every log line starts {"level":…,"time":"<ISO>",…: the 2nd comma-separated field sorts by time.
@@ -187,8 +207,9 @@ export function renderNextSteps(next: NextSteps): string[] {
     ]),
     ...section('this run', [`grep -h ${next.runPrefix} ${logs} ${byTime}`]),
     ...section('traces', [
-      'no local trace backend yet (OpenTelemetry comes in a later issue); each traceId above',
-      'is in the traceparent header of every Kafka event of its order',
+      `${next.zipkinUrl}/zipkin/  ${paint.dim('Zipkin: one trace per order, every link above opens one')}`,
+      `curl -s ${next.zipkinUrl}/api/v2/trace/${next.example?.order.traceId ?? '<traceId>'}`,
+      paint.dim('(the same spans as JSON; the traceId is also in every log line and Kafka header)'),
     ]),
     ...section('API', [
       `curl -s ${next.ordersUrl}/orders/${next.example?.id ?? '<id>'}`,

@@ -21,6 +21,7 @@ import {
   type SagaSystem,
 } from '../system/saga-system.ts';
 import { waitFor } from '../system/wait.ts';
+import { waitForTrace } from '../system/traces.ts';
 import {
   DemoError,
   PORT_SETTINGS,
@@ -29,7 +30,7 @@ import {
   type DemoConfig,
 } from './config.ts';
 import { place, sagaMs, settle, type TrackedOrder } from './drive.ts';
-import { finalState, renderNextSteps, renderOrder, renderRush } from './report.ts';
+import { finalState, renderNextSteps, renderOrder, renderRush, type TraceLinks } from './report.ts';
 import {
   FULFILLED,
   REFUNDED_OUT_OF_STOCK,
@@ -359,18 +360,40 @@ function failures(outcome: Outcome): string[] {
   return problems;
 }
 
+/**
+ * Waits (a few seconds at most) until Zipkin holds each order's trace, so the links printed work
+ * when clicked; the services export their spans every 500 ms. A missing one is marked, not fatal.
+ */
+async function traceLinks(zipkinUrl: string, orders: readonly TrackedOrder[]): Promise<TraceLinks> {
+  const stored = new Set<string>();
+  await Promise.all(
+    orders.map(async ({ order }) => {
+      const found = await waitForTrace(zipkinUrl, order.traceId, (spans) => spans.length > 0, 5_000)
+        .then(() => true)
+        .catch(() => false);
+      if (found) stored.add(order.traceId);
+    }),
+  );
+  return { zipkinUrl, stored };
+}
+
 async function report(
   system: SagaSystem,
   config: DemoConfig,
   outcome: Outcome,
   run: string,
 ): Promise<void> {
+  const links = await traceLinks(system.zipkinUrl, [
+    ...outcome.singles,
+    ...outcome.rush,
+    ...(outcome.timedOut === undefined ? [] : [outcome.timedOut]),
+  ]);
   heading('What happened');
   SCENARIOS.forEach((scenario, i) => {
     const tracked = outcome.singles[i];
     if (tracked === undefined) return;
     console.log('');
-    for (const line of renderOrder(i + 1, scenario.title, tracked)) console.log(line);
+    for (const line of renderOrder(i + 1, scenario.title, tracked, links)) console.log(line);
   });
 
   const fulfilled = outcome.rush.filter((t) => t.order.status === 'FULFILLED').length;
@@ -380,13 +403,13 @@ async function report(
     `${paint.bold(`${SCENARIOS.length + 1}. Rush: ${RUSH.orders} concurrent orders for ${RUSH.stock} units of ${RUSH.sku}`)}  ` +
       `${fulfilled} FULFILLED, ${RUSH.orders - fulfilled} CANCELLED and refunded`,
   );
-  for (const line of renderRush(outcome.rush)) console.log(line);
+  for (const line of renderRush(outcome.rush, links)) console.log(line);
   console.log(
     `    ${paint.dim('stock now')}  ${stock.available} available ${paint.dim('(reservations are atomic: stock never goes below zero)')}`,
   );
   if (outcome.timedOut !== undefined) {
     console.log('');
-    for (const line of renderOrder(SCENARIOS.length + 2, TIMED_OUT.title, outcome.timedOut))
+    for (const line of renderOrder(SCENARIOS.length + 2, TIMED_OUT.title, outcome.timedOut, links))
       console.log(line);
   }
 
@@ -403,6 +426,7 @@ async function report(
     ordersUrl: system.ordersUrl,
     database: redactUrl(stack.postgres.urls.orders),
     brokers: stack.kafka.brokers.join(','),
+    zipkinUrl: system.zipkinUrl,
   });
   for (const line of lines) console.log(line);
 }

@@ -222,13 +222,21 @@ describe('service Dockerfiles', () => {
       expect(runtimeRuns.join('\n')).toMatch(/rm -rf .*\/usr\/local\/bin\/npm/);
     });
 
-    it('runs as a numeric non-root user, with no HEALTHCHECK, node as the command', () => {
+    it('runs as a numeric non-root user, with no HEALTHCHECK, node with the tracing bootstrap as the command', () => {
       const runtime = dockerfile.stages.at(-1) as Stage;
       const user = runtime.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args ?? '';
       expect(user).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
       expect(dockerfile.all.some((i) => i.keyword === 'HEALTHCHECK')).toBe(false);
+      // The tracing bootstrap loads before the application, the same command line as `npm start`
+      // and the launcher's (scripts/system/saga-system.ts).
       expect(runtime.instructions.find((i) => i.keyword === 'CMD')?.args).toBe(
-        '["node", "dist/main.js"]',
+        '["node", "--import", "@order-saga/observability/tracing", "dist/main.js"]',
+      );
+      const manifest = JSON.parse(
+        readFileSync(join(repoRoot, 'services', service, 'package.json'), 'utf8'),
+      ) as { scripts?: Record<string, string> };
+      expect(manifest.scripts?.['start']).toBe(
+        'node --import @order-saga/observability/tracing dist/main.js',
       );
       // The OpenTelemetry Operator appends to the pod's NODE_OPTIONS; an image value would be lost.
       expect(
