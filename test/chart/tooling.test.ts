@@ -574,8 +574,24 @@ describe('Tilt dev entrypoint (tilt/dev-entrypoint.sh)', () => {
        if (require('node:fs').existsSync(${JSON.stringify(join(scratch, 'crash'))})) process.exit(7);
        setInterval(() => {}, 1000);`,
     );
-    const startCount = (): number =>
-      existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n').length : 0;
+    // A stand-in tracing bootstrap, resolved the way the image resolves the real one
+    // (node_modules/@order-saga/observability, export ./tracing): it must load before main.js.
+    const bootstrap = join(scratch, 'node_modules', '@order-saga', 'observability');
+    mkdirSync(bootstrap, { recursive: true });
+    writeFileSync(
+      join(bootstrap, 'package.json'),
+      JSON.stringify({
+        name: '@order-saga/observability',
+        exports: { './tracing': './tracing.js' },
+      }),
+    );
+    writeFileSync(
+      join(bootstrap, 'tracing.js'),
+      `require('node:fs').appendFileSync(${JSON.stringify(starts)}, 'bootstrap ');`,
+    );
+    const startLines = (): string[] =>
+      existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n') : [];
+    const startCount = (): number => startLines().length;
     const env = {
       ...process.env,
       PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`,
@@ -588,6 +604,7 @@ describe('Tilt dev entrypoint (tilt/dev-entrypoint.sh)', () => {
     await waitFor(() => startCount() === 1, 'first start');
     child.kill('SIGHUP');
     await waitFor(() => startCount() === 2, 'restart after SIGHUP');
+    for (const line of startLines()) expect(line).toMatch(/^bootstrap \d+$/);
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
 

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { activeTraceContext } from './tracing/active-trace';
 
 export type { Logger } from 'pino';
@@ -16,10 +16,15 @@ function traceFields(): { traceId?: string; spanId?: string } {
 /**
  * JSON logs, one line per event. The message names the event (`order.created`); ids travel as
  * fields, traceId and spanId from the current span. Payment details never reach a log line:
- * `redact` is the safety net, not the policy.
+ * `redact` is the safety net, not the policy. `destination` defaults to stdout.
  */
-export function createLogger(service: string, level = 'info', options: LoggerOptions = {}): Logger {
-  return pino({
+export function createLogger(
+  service: string,
+  level = 'info',
+  options: LoggerOptions = {},
+  destination?: DestinationStream,
+): Logger {
+  const settings: LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -37,5 +42,6 @@ export function createLogger(service: string, level = 'info', options: LoggerOpt
       censor: '[redacted]',
     },
     ...options,
-  });
+  };
+  return destination === undefined ? pino(settings) : pino(settings, destination);
 }
