@@ -80,6 +80,18 @@ describe('message spans through the outbox', () => {
     );
   });
 
+  it('continues the envelope trace when created outside any span (a deadline sweeper)', async () => {
+    const message = row();
+    message.headers['traceparent'] = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
+    await traceMessageCreation([message], () => Promise.resolve());
+    const create = finished('create orders.events');
+    expect(create.spanContext().traceId).toBe('c'.repeat(32));
+    expect(parentOf(create)).toBe('d'.repeat(16));
+    expect(message.headers['traceparent']).toBe(
+      `00-${'c'.repeat(32)}-${create.spanContext().spanId}-01`,
+    );
+  });
+
   it('parents the relay send on the stored row, not on the poll loop that publishes it', async () => {
     const message = row();
     await inSpan('POST /orders', () => traceMessageCreation([message], () => Promise.resolve()));

@@ -114,24 +114,33 @@ export interface TracedMessage {
 /**
  * Outbox writer: one `create <topic>` span per message under the current span (the request or
  * the consumer's process span), its context written into the message's headers before `write`
- * stores them with the row. This stored context is what the relay continues.
+ * stores them with the row. This stored context is what the relay continues. A message created
+ * outside any span (a deadline sweeper: the clock caused it) continues the trace its envelope
+ * names, so it still lands in its order's trace.
  */
 export function traceMessageCreation<T>(
   messages: readonly TracedMessage[],
   write: () => Promise<T>,
 ): Promise<T> {
+  const current = trace.getSpanContext(context.active());
+  const inSpan = current !== undefined && isSpanContextValid(current);
   const spans = messages.map((message) => {
-    const span = tracer().startSpan(`create ${message.topic}`, {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        [ATTR.messagingSystem]: KAFKA,
-        [ATTR.operationName]: 'create',
-        [ATTR.operationType]: 'create',
-        [ATTR.destinationName]: message.topic,
-        [ATTR.kafkaMessageKey]: message.key,
-        ...eventAttributes(message.headers),
+    const parent = inSpan ? context.active() : spanParentFromHeaders(message.headers);
+    const span = tracer().startSpan(
+      `create ${message.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [ATTR.messagingSystem]: KAFKA,
+          [ATTR.operationName]: 'create',
+          [ATTR.operationType]: 'create',
+          [ATTR.destinationName]: message.topic,
+          [ATTR.kafkaMessageKey]: message.key,
+          ...eventAttributes(message.headers),
+        },
       },
-    });
+      parent,
+    );
     injectSpan(message.headers, span);
     return span;
   });
