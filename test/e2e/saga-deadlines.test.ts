@@ -109,6 +109,34 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
     expect(metrics.body).toMatch(
       /saga_compensations_total\{[^}]*step="payment"[^}]*outcome="failed"[^}]*\} 1\b/,
     );
+    // The operator's side, on payments-adapter's admin port only: listed, and retried. The
+    // provider refuses again (this card is never refunded): 409, and nothing moves.
+    const adapter = system.services['payments-adapter'];
+    const listed = await http<{ items: Array<{ orderId: string; error: string }> }>(
+      `${adapter.adminUrl}/admin/compensations`,
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.find((i) => i.orderId === order.id)?.error).toMatch(/^REFUND\./);
+    const retried = await http<{ code: string }>(
+      `${adapter.adminUrl}/admin/compensations/${order.id}/retry`,
+      { method: 'POST' },
+    );
+    expect(retried.status).toBe(409);
+    expect(retried.body.code).toBe('COMPENSATION.REFUND_REFUSED');
+    const onPublicPort = await http(`${adapter.url}/admin/compensations/${order.id}/retry`, {
+      method: 'POST',
+    });
+    expect(onPublicPort.status).toBe(404);
+    const malformed = await http<{ code: string }>(
+      `${adapter.adminUrl}/admin/compensations/not-an-id/retry`,
+      { method: 'POST' },
+    );
+    expect(malformed.body.code).toBe('COMPENSATION.ORDER_ID_MALFORMED');
+    const after = (await getOrder(system.ordersUrl, order.id)).body;
+    expect(after.status).toBe('COMPENSATION_FAILED');
+    expect(after.history).toEqual(order.history);
+    expect((await providerRecords(system.providerUrl, order.id)).refunds).toEqual([]);
+
     // It gave up through the saga, not through a dead-letter topic.
     const dead = await readTopics(
       system.brokers,

@@ -9,6 +9,7 @@ import {
   SERVICE_NAME,
 } from './payments/application/authorize-payment.handler';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
+import { RetryRefundHandler } from './payments/application/retry-refund.handler';
 import {
   PAYMENT_INPUTS,
   PaymentsRouter,
@@ -19,6 +20,10 @@ import { CreatePayments1732780100000 } from './payments/infrastructure/migration
 import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
+import {
+  CompensationsAdminController,
+  PAYMENTS_DB,
+} from './payments/interface/compensations.admin-controller';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE_NAME, () => {
@@ -40,21 +45,32 @@ void runService(SERVICE_NAME, () => {
         config.PROVIDER_TIMEOUT_MS,
       );
       const calls = new ProviderCalls(db, payments, metrics);
+      const refund = new RefundPaymentHandler(
+        db,
+        payments,
+        provider,
+        calls,
+        outbox,
+        logger,
+        metrics,
+        config.REFUND_MAX_REFUSALS,
+      );
       const router = new PaymentsRouter(
         new AuthorizePaymentHandler(db, payments, provider, calls, outbox, logger, metrics),
-        new RefundPaymentHandler(
-          db,
-          payments,
-          provider,
-          calls,
-          outbox,
-          logger,
-          metrics,
-          config.REFUND_MAX_REFUSALS,
-        ),
+        refund,
       );
       const accepts = PAYMENT_INPUTS[config.SAGA_MODE];
       return {
+        // Compensations that gave up: listed and retried by an operator (npm run saga).
+        adminControllers: [CompensationsAdminController],
+        providers: [
+          {
+            provide: RetryRefundHandler,
+            useValue: new RetryRefundHandler(db, payments, refund, logger, metrics),
+          },
+          { provide: PaymentRepository, useValue: payments },
+          { provide: PAYMENTS_DB, useValue: db },
+        ],
         consumer: {
           name: CONSUMER_NAME,
           topics: inputTopics(accepts),
