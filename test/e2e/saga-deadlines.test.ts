@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAGA_TOPICS, TOPICS } from '../../packages/contracts/src/index.ts';
 import {
@@ -17,6 +20,23 @@ import { readTopics } from '../support/topic-reader.ts';
 
 // Short deadlines (seconds) and a fast sweeper keep these tests quick; every wait is a condition.
 const DEADLINE_SECONDS = 3;
+
+/** Runs `npm run saga -- <args>` (the operator CLI) against a service's admin port. */
+async function sagaCli(
+  adminUrl: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = resolve(import.meta.dirname, '../../scripts/saga/cli.ts');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], {
+      env: { ...process.env, PAYMENTS_ADAPTER_ADMIN_URL: adminUrl },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
 
 /** A sample's value on a service's /metrics, e.g. `saga_oldest_in_flight_seconds{state="PAID"}`. */
 async function metric(
@@ -132,6 +152,13 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
       { method: 'POST' },
     );
     expect(malformed.body.code).toBe('COMPENSATION.ORDER_ID_MALFORMED');
+    // The same through the CLI beside the endpoint.
+    const list = await sagaCli(adapter.adminUrl, ['failed-compensations']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(order.id);
+    const retry = await sagaCli(adapter.adminUrl, ['retry-compensation', order.id]);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain('COMPENSATION.REFUND_REFUSED');
     const after = (await getOrder(system.ordersUrl, order.id)).body;
     expect(after.status).toBe('COMPENSATION_FAILED');
     expect(after.history).toEqual(order.history);
