@@ -15,6 +15,7 @@ import { waitFor } from '../../scripts/system/wait.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SERVICE_DIR = join(ROOT, 'services', 'payment-provider-sim');
 const STAND_IN = join(ROOT, 'test', 'support', 'injected-sdk.ts');
+const OLD_API_STAND_IN = join(ROOT, 'test', 'support', 'injected-old-api.ts');
 const zipkinUrl = resolveStackEndpoints(process.env).zipkin.url;
 
 interface Started {
@@ -123,6 +124,17 @@ describe('tracing bootstrap (node --import @order-saga/observability/tracing)', 
     expect([...new Set(recorded().map((span) => span.scope))]).toEqual([
       '@opentelemetry/instrumentation-http',
     ]);
+  });
+
+  it('warns, and still starts no second SDK, when the injected one is on an older API', async () => {
+    const provider = await startProvider({
+      NODE_OPTIONS: `--require ${OLD_API_STAND_IN} --disable-warning=MODULE_TYPELESS_PACKAGE_JSON`,
+    });
+    const lines = provider.log().map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warning = lines.find((line) => line['msg'] === 'tracing.injected_sdk_incompatible');
+    expect(warning?.['injectedApiVersion']).toBe('1.3.0');
+    expect(warning?.['level']).toBe('warn');
+    expect(events(provider.log())).not.toContain('tracing.started');
   });
 
   it('starts the SDK when alone and exports the request spans to the stack Zipkin', async () => {

@@ -24,10 +24,22 @@ switch (outcome.status) {
     );
     break;
   case 'injected':
-    logger.info(
-      { reason: 'a tracer provider was registered before this bootstrap ran' },
-      'tracing.injected_sdk_in_use',
-    );
+    if (outcome.compatible)
+      logger.info(
+        { reason: 'a tracer provider was registered before this bootstrap ran' },
+        'tracing.injected_sdk_in_use',
+      );
+    else
+      logger.warn(
+        {
+          injectedApiVersion: outcome.injectedApiVersion,
+          reason:
+            'the injected SDK uses an older @opentelemetry/api than the services: their Kafka spans ' +
+            'and the trace ids in log lines are lost; inject an autoinstrumentation image built on ' +
+            'the same API version (tracing.autoInstrumentationImage)',
+        },
+        'tracing.injected_sdk_incompatible',
+      );
     break;
   case 'disabled':
     logger.info('tracing.disabled');

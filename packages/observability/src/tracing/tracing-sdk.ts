@@ -1,32 +1,58 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { trace, type ProxyTracerProvider } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { envDetector, hostDetector, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 
 export type TracingStart =
   | { readonly status: 'started'; readonly sdk: NodeSDK; readonly serviceName: string }
-  /** Another SDK (the OpenTelemetry Operator's injected one) registered first: ours stays off. */
-  | { readonly status: 'injected'; readonly serviceName: string }
+  /**
+   * Another SDK (the OpenTelemetry Operator's injected one) registered first: ours stays off.
+   * `compatible` is false when that SDK's @opentelemetry/api is older than ours: this API then
+   * refuses its globals, and the spans and log ids made through it would be lost.
+   */
+  | {
+      readonly status: 'injected';
+      readonly serviceName: string;
+      readonly compatible: boolean;
+      readonly injectedApiVersion: string | undefined;
+    }
   /** OTEL_SDK_DISABLED=true. */
   | { readonly status: 'disabled'; readonly serviceName: string };
 
 // The API keeps its globals under this key, the same in every 1.x version.
 const API_REGISTRY = Symbol.for('opentelemetry.js.api.1');
 
+interface RegisteredProvider {
+  /** Seen through this process's @opentelemetry/api. */
+  readonly compatible: boolean;
+  readonly apiVersion: string | undefined;
+}
+
 /**
- * True when a tracer provider is already registered globally, i.e. another SDK was preloaded
- * (the Operator appends `--require .../autoinstrumentation.js` to NODE_OPTIONS, and --require
- * preloads run before --import ones). The raw registry is checked too: the API ignores a global
- * registered by an older API minor version, yet registering a second one would still fail.
+ * The tracer provider already registered globally, if any: another SDK was preloaded (the
+ * Operator appends `--require .../autoinstrumentation.js` to NODE_OPTIONS, and --require preloads
+ * run before --import ones). The raw registry is read too: the API ignores a global registered by
+ * an older API minor version, yet registering a second one would still fail.
  */
-export function tracerProviderAlreadyRegistered(): boolean {
+export function registeredTracerProvider(): RegisteredProvider | undefined {
   const provider = trace.getTracerProvider();
-  if (provider instanceof ProxyTracerProvider && provider.getDelegateTracer('probe') !== undefined)
-    return true;
   const registry = (globalThis as Record<symbol, unknown>)[API_REGISTRY];
-  return typeof registry === 'object' && registry !== null && 'trace' in registry;
+  const raw =
+    typeof registry === 'object' && registry !== null
+      ? (registry as { trace?: unknown; version?: unknown })
+      : undefined;
+  const apiVersion = typeof raw?.version === 'string' ? raw.version : undefined;
+  // Duck-typed: the injected SDK's proxy may come from another copy of the API (its own
+  // node_modules, or the ESM build beside our CommonJS one), so instanceof would say no.
+  const proxy = provider as Partial<Pick<ProxyTracerProvider, 'getDelegateTracer'>>;
+  if (
+    typeof proxy.getDelegateTracer === 'function' &&
+    proxy.getDelegateTracer('probe') !== undefined
+  )
+    return { compatible: true, apiVersion };
+  return raw?.trace === undefined ? undefined : { compatible: false, apiVersion };
 }
 
 // Liveness/readiness probes and Prometheus scrapes arrive every few seconds and say nothing
@@ -57,7 +83,14 @@ function serviceNameFromEntry(entry: string | undefined): string {
  */
 export function startTracing(env: NodeJS.ProcessEnv = process.env): TracingStart {
   const serviceName = env['OTEL_SERVICE_NAME'] || serviceNameFromEntry(process.argv[1]);
-  if (tracerProviderAlreadyRegistered()) return { status: 'injected', serviceName };
+  const registered = registeredTracerProvider();
+  if (registered !== undefined)
+    return {
+      status: 'injected',
+      serviceName,
+      compatible: registered.compatible,
+      injectedApiVersion: registered.apiVersion,
+    };
   if (['true', '1'].includes((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase()))
     return { status: 'disabled', serviceName };
   const sdk = new NodeSDK({
