@@ -18,6 +18,7 @@ export default defineConfig({
           include: [
             'packages/*/src/**/*.spec.ts',
             'services/*/src/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
             'bench/**/*.test.ts',
           ],
         },

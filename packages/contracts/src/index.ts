@@ -6,3 +6,5 @@ export * from './events/order-events.v1';
 export * from './events/payment-events.v1';
 export * from './events/inventory-events.v1';
 export * from './commands/saga-commands.v1';
+export * from './provider/payment-webhook.v1';
+export * from './provider/webhook-signature';

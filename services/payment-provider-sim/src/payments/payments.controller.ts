@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   Headers,
-  HttpCode,
   Inject,
   Param,
   Post,
@@ -16,6 +15,9 @@ import { z } from 'zod';
 import { Currency, MinorUnits } from '@order-saga/contracts';
 import type { Logger } from '@order-saga/observability';
 import { ProblemError, requestContext } from '@order-saga/service-runtime';
+import type { Fault } from '../processor/faults';
+import { Processor } from '../processor/processor';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { Ledger, type LedgerError, type Payment, type Refund } from './ledger';
 
 const AuthorizeRequest = z.strictObject({
@@ -28,6 +30,9 @@ const AuthorizeRequest = z.strictObject({
 export const PROVIDER_LOGGER = Symbol('ProviderLogger');
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9:._-]{1,255}$/;
+
+// A "timeout" holds the request open until the caller gives up (its socket closes), or this long.
+const HANG_MS = 30_000;
 
 function requireKey(key: string | undefined): string {
   if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
@@ -68,11 +73,31 @@ function ledgerProblem(error: LedgerError): ProblemError {
   }
 }
 
-/** The processor's API, shaped after real card processors: idempotent POSTs, test tokens. */
+function faultName(fault: Fault): string {
+  switch (fault.kind) {
+    case 'server-error':
+      return `http-${fault.status}`;
+    case 'timeout':
+    case 'reset':
+      return fault.afterCharge ? `${fault.kind}-after-charge` : fault.kind;
+    default:
+      return fault.kind;
+  }
+}
+
+const sleep = (ms: number): Promise<void> =>
+  ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The processor's API, shaped after real card processors: idempotent POSTs, test tokens, and
+ * (through the admin knobs) their latency, transient failures, outages and async results.
+ */
 @Controller('v1')
 export class PaymentsController {
   constructor(
     @Inject(Ledger) private readonly ledger: Ledger,
+    @Inject(Processor) private readonly processor: Processor,
+    @Inject(WebhookDispatcher) private readonly webhooks: WebhookDispatcher,
     @Inject(PROVIDER_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -85,13 +110,58 @@ export class PaymentsController {
     );
   }
 
+  /**
+   * Runs one call through the current behaviour: waits its latency, then either lets `charge`
+   * answer, or fails the way the plan says (before or after `charge` took effect). Returns
+   * undefined when the answer was a failure, already sent or never to be sent.
+   */
+  private async withBehaviour<T>(
+    call: { operation: 'authorize' | 'refund'; key: string; reference: string | null },
+    request: FastifyRequest,
+    reply: FastifyReply,
+    charge: () => T,
+    outcomeOf: (result: T) => string,
+  ): Promise<T | undefined> {
+    const plan = this.processor.plan();
+    const record = (outcome: string): void =>
+      this.ledger.recordCall({
+        ...call,
+        idempotencyKey: call.key,
+        outcome,
+        latencyMs: plan.latencyMs,
+      });
+    const { fault } = plan;
+    if (fault.kind === 'outage') {
+      record('outage');
+      throw new ProblemError(503, 'PROVIDER.UNAVAILABLE', 'The payment provider is unavailable');
+    }
+    await sleep(plan.latencyMs);
+    if (fault.kind === 'server-error') {
+      record(faultName(fault));
+      throw new ProblemError(fault.status, 'PROVIDER.TRANSIENT_ERROR', 'Transient provider error');
+    }
+    if (fault.kind === 'timeout' || fault.kind === 'reset') {
+      if (fault.afterCharge) charge();
+      record(faultName(fault));
+      this.log(request, { ...call, fault: faultName(fault) }, 'provider.fault_injected');
+      reply.hijack();
+      const socket = request.raw.socket;
+      if (fault.kind === 'reset') socket.destroy();
+      else this.processor.hold(socket, HANG_MS);
+      return undefined;
+    }
+    const result = charge();
+    record(outcomeOf(result));
+    return result;
+  }
+
   @Post('payments')
-  authorize(
+  async authorize(
     @Headers('idempotency-key') key: string | undefined,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Payment {
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const idempotencyKey = requireKey(key);
     const parsed = AuthorizeRequest.safeParse(body);
     if (!parsed.success) {
@@ -106,28 +176,61 @@ export class PaymentsController {
         })),
       );
     }
-    const result = this.ledger.authorize(idempotencyKey, parsed.data);
+    const { async } = this.processor.current();
+    const result = await this.withBehaviour(
+      { operation: 'authorize', key: idempotencyKey, reference: parsed.data.reference },
+      request,
+      reply,
+      () => {
+        const outcome = this.ledger.authorize(idempotencyKey, parsed.data, {
+          async: async.enabled,
+        });
+        if (!('error' in outcome) && !outcome.replayed && outcome.payment.async)
+          this.webhooks.schedule(outcome.payment, async, requestContext(request).correlationId);
+        return outcome;
+      },
+      (outcome) =>
+        'error' in outcome
+          ? outcome.error.toLowerCase()
+          : outcome.replayed
+            ? 'replayed'
+            : outcome.payment.status,
+    );
+    if (result === undefined) return;
     if ('error' in result) throw ledgerProblem(result);
     const { payment, replayed } = result;
     this.log(
       request,
       { orderId: payment.reference, paymentId: payment.id, status: payment.status, replayed },
-      payment.status === 'approved' ? 'provider.payment_approved' : 'provider.payment_declined',
+      `provider.payment_${payment.status}`,
     );
-    void reply
-      .status(result.replayed ? 200 : 201)
-      .header('idempotent-replayed', String(result.replayed));
-    return result.payment;
+    // 202: accepted, the result follows by webhook; a replay answers with the payment as it is now.
+    const status = replayed ? 200 : payment.status === 'pending' ? 202 : 201;
+    await reply.status(status).header('idempotent-replayed', String(replayed)).send(payment);
   }
 
   @Post('payments/:id/refunds')
-  refund(
+  async refund(
     @Headers('idempotency-key') key: string | undefined,
     @Param('id') paymentId: string,
     @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Refund {
-    const result = this.ledger.refund(requireKey(key), paymentId);
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const idempotencyKey = requireKey(key);
+    const reference = this.ledger.payment(paymentId)?.reference ?? null;
+    const result = await this.withBehaviour(
+      { operation: 'refund', key: idempotencyKey, reference },
+      request,
+      reply,
+      () => this.ledger.refund(idempotencyKey, paymentId),
+      (outcome) =>
+        'error' in outcome
+          ? outcome.error.toLowerCase()
+          : outcome.replayed
+            ? 'replayed'
+            : 'refunded',
+    );
+    if (result === undefined) return;
     if ('error' in result) throw ledgerProblem(result);
     const { refund, replayed } = result;
     this.log(
@@ -135,10 +238,10 @@ export class PaymentsController {
       { orderId: refund.reference, paymentId, refundId: refund.id, replayed },
       'provider.refunded',
     );
-    void reply
-      .status(result.replayed ? 200 : 201)
-      .header('idempotent-replayed', String(result.replayed));
-    return result.refund;
+    await reply
+      .status(replayed ? 200 : 201)
+      .header('idempotent-replayed', String(replayed))
+      .send(refund);
   }
 
   @Get('payments/:id')
@@ -148,9 +251,8 @@ export class PaymentsController {
     return payment;
   }
 
-  /** Inspection endpoint for tests and the demo: what the processor recorded. */
+  /** What the processor recorded (a merchant dashboard's view), for tests and the demo. */
   @Get('records')
-  @HttpCode(200)
   records(@Query('reference') reference?: string): { payments: Payment[]; refunds: Refund[] } {
     return this.ledger.records(reference);
   }
