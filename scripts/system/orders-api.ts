@@ -63,7 +63,8 @@ export interface ProviderRecords {
     readonly reference: string;
     readonly amount: number;
     readonly currency: string;
-    readonly status: 'approved' | 'declined';
+    /** `pending` only while an asynchronous charge waits for its webhook. */
+    readonly status: 'approved' | 'declined' | 'pending';
     readonly declineCode: string | null;
   }>;
   readonly refunds: ReadonlyArray<{

@@ -42,6 +42,8 @@ export interface SagaSystem {
   readonly ordersUrl: string;
   readonly fulfillmentUrl: string;
   readonly providerUrl: string;
+  /** Signs the provider's webhooks and verifies them in payments-adapter (fresh per run). */
+  readonly webhookSecret: string;
   /** payment-provider-sim's admin listener: its knobs and ledger (/admin/provider/...). */
   readonly providerAdminUrl: string;
   /** The stack's Zipkin, where every service's spans go. */
@@ -79,7 +81,7 @@ function tracingEnv(zipkinUrl: string): Record<string, string> {
  * `count` distinct free ports: all held open at once before any is released, so two services of
  * one run (or a service and its admin listener) are never handed the same one.
  */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -280,13 +282,19 @@ export async function startSagaSystem(
     HOST: '127.0.0.1',
     ADMIN_HOST: '127.0.0.1',
   };
+  const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
   const envOf: Record<ProcessName, NodeJS.ProcessEnv> = {
-    'payment-provider-sim': { ...common },
+    'payment-provider-sim': {
+      ...common,
+      WEBHOOK_URL: `${url('payments-adapter')}/payments/callback`,
+      WEBHOOK_SECRET: webhookSecret,
+    },
     'orders-service': { ...common, DATABASE_URL: databases.orders },
     'payments-adapter': {
       ...common,
       DATABASE_URL: databases.payments,
       PAYMENT_PROVIDER_URL: url('payment-provider-sim'),
+      WEBHOOK_SECRET: webhookSecret,
       REDIS_URL: endpoints.redis.url,
     },
     'fulfillment-service': { ...common, DATABASE_URL: databases.fulfillment },
@@ -349,6 +357,7 @@ export async function startSagaSystem(
     providerUrl: url('payment-provider-sim'),
     providerAdminUrl: adminUrlOf('payment-provider-sim'),
     zipkinUrl: endpoints.zipkin.url,
+    webhookSecret,
     async crashAndRestart(name) {
       await kill(name);
       await start(name);

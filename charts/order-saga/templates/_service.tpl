@@ -5,7 +5,7 @@ services.yaml renders them for every active service (order-saga.activeServices).
 
 {{/* Environment variable names the chart owns; services.<name>.env may not redefine them. */}}
 {{- define "order-saga.service.reservedEnv" -}}
-PORT LOG_LEVEL KAFKA_BROKERS KAFKA_TOPIC_PREFIX SAGA_MODE DATABASE_URL DB_USER DB_PASSWORD REDIS_URL PAYMENT_PROVIDER_URL WEBHOOK_SECRET PROVIDER_WATCH PROVIDER_SERVICE_NAME POD_NAMESPACE WEBHOOK_URL NODE_OPTIONS K8S_POD_NAME K8S_NAMESPACE_NAME
+PORT LOG_LEVEL KAFKA_BROKERS KAFKA_TOPIC_PREFIX SAGA_MODE DATABASE_URL DB_USER DB_PASSWORD REDIS_URL PAYMENT_PROVIDER_URL WEBHOOK_SECRET WEBHOOK_SECRET_PREVIOUS PROVIDER_WATCH PROVIDER_SERVICE_NAME POD_NAMESPACE WEBHOOK_URL NODE_OPTIONS K8S_POD_NAME K8S_NAMESPACE_NAME
 {{- end -}}
 
 {{/* Plain configuration, delivered through a ConfigMap whose hash rolls the pods on change. */}}
@@ -169,6 +169,14 @@ spec:
                 secretKeyRef:
                   name: {{ include "order-saga.webhookSecretName" $root }}
                   key: secret
+            # Only during a rotation: the retired secret, still accepted (adapter) and still
+            # signed with (simulator) until both run with the new one. See the README.
+            - name: WEBHOOK_SECRET_PREVIOUS
+              valueFrom:
+                secretKeyRef:
+                  name: {{ include "order-saga.webhookSecretName" $root }}
+                  key: previous
+                  optional: true
             {{- end }}
             {{- with $svc.database }}
             # Role credentials from the basic-auth Secret CloudNativePG applies to the role

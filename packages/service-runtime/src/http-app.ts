@@ -7,6 +7,7 @@ import {
   type LoggerService,
   type Type,
   type DynamicModule,
+  type RawBodyRequest,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -126,10 +127,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   });
   // Our own JSON parser, so a malformed or empty body gets a precise code (Nest would flatten
   // Fastify's parse errors to a bare 400). Fastify's parser still guards against prototype poisoning.
+  // The bytes as received stay on the request as `rawBody` (Nest's RawBodyRequest): a signed
+  // webhook is verified over them, never over a re-serialisation.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = typeof body === 'string' ? Buffer.from(body) : body;
+    (request as RawBodyRequest<FastifyRequest>).rawBody = raw;
+    const text = raw.toString('utf8');
     if (text === '') {
       done(new ProblemError(400, 'REQUEST.EMPTY_BODY', 'The request body is empty'), undefined);
       return;

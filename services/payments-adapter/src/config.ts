@@ -19,6 +19,15 @@ const PaymentsConfig = z.object({
    * give up through the saga, not through a dead-letter topic.
    */
   REFUND_MAX_REFUSALS: z.coerce.number().int().min(1).max(6).default(3),
+  /** Verifies the provider's signed webhooks on POST /payments/callback (HMAC-SHA256). */
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  /** During a rotation, the secret being retired: signatures by either are accepted. */
+  WEBHOOK_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * How far a webhook's signed timestamp may be from our clock (seconds). Older is stale;
+   * within it, an already-seen signature is a replay.
+   */
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
 });
 
 export type PaymentsConfig = z.infer<typeof PaymentsConfig>;

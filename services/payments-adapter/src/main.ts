@@ -16,14 +16,23 @@ import {
   inputTopics,
 } from './payments/application/payments.router';
 import { ProviderCalls } from './payments/application/provider-calls';
+import { ApplyPaymentWebhookHandler } from './payments/application/apply-payment-webhook.handler';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
+import { PaymentWebhooks1764576000000 } from './payments/infrastructure/migrations/1764576000000-payment-webhooks';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
 import {
   CompensationsAdminController,
   PAYMENTS_DB,
 } from './payments/interface/compensations.admin-controller';
+import { WebhookSignatureRepository } from './payments/infrastructure/webhook-signature.repository';
+import {
+  CALLBACK_LOGGER,
+  PaymentCallbackController,
+  WEBHOOK_SETTINGS,
+  type WebhookSettings,
+} from './payments/interface/payment-callback.controller';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE_NAME, () => {
@@ -37,6 +46,7 @@ void runService(SERVICE_NAME, () => {
       ...INBOX_MIGRATIONS,
       CreatePayments1732780100000,
       RefundOutcome1764547300000,
+      PaymentWebhooks1764576000000,
     ],
     build: ({ db, outbox, logger, metrics }) => {
       const payments = new PaymentRepository();
@@ -60,9 +70,26 @@ void runService(SERVICE_NAME, () => {
         refund,
       );
       const accepts = PAYMENT_INPUTS[config.SAGA_MODE];
+      const webhooks: WebhookSettings = {
+        secrets: [config.WEBHOOK_SECRET, config.WEBHOOK_SECRET_PREVIOUS].filter(
+          (s): s is string => s !== undefined,
+        ),
+        toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS,
+      };
+      const applyWebhook = new ApplyPaymentWebhookHandler(
+        db,
+        payments,
+        new WebhookSignatureRepository(),
+        outbox,
+        logger,
+        metrics,
+        webhooks.toleranceSeconds,
+      );
       return {
         // Compensations that gave up: listed and retried by an operator (npm run saga).
         adminControllers: [CompensationsAdminController],
+        // The provider's asynchronous results: public port, verified by signature.
+        controllers: [PaymentCallbackController],
         providers: [
           {
             provide: RetryRefundHandler,
@@ -70,6 +97,9 @@ void runService(SERVICE_NAME, () => {
           },
           { provide: PaymentRepository, useValue: payments },
           { provide: PAYMENTS_DB, useValue: db },
+          { provide: ApplyPaymentWebhookHandler, useValue: applyWebhook },
+          { provide: WEBHOOK_SETTINGS, useValue: webhooks },
+          { provide: CALLBACK_LOGGER, useValue: logger },
         ],
         consumer: {
           name: CONSUMER_NAME,

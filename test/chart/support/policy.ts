@@ -128,7 +128,13 @@ export function secretReferenceProblems(objects: K8sObject[]): string[] {
     for (const c of allContainers(pod.spec)) {
       for (const env of c.env ?? []) {
         const ref = env.valueFrom?.secretKeyRef;
-        if (ref) check(`${id(pod.owner)}/${c.name} env ${env.name}`, ref.name, ref.key);
+        // An optional key (the webhook's `previous`, present only during a rotation) may be absent.
+        if (ref)
+          check(
+            `${id(pod.owner)}/${c.name} env ${env.name}`,
+            ref.name,
+            ref.optional === true ? undefined : ref.key,
+          );
       }
       for (const source of c.envFrom ?? []) {
         if (source.secretRef) check(`${id(pod.owner)}/${c.name} envFrom`, source.secretRef.name);

@@ -8,6 +8,7 @@ import { authorizationKey } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import type { ProviderCalls } from './provider-calls';
+import { recordAuthorization, reportAuthorization } from './record-authorization';
 
 export const SERVICE_NAME = 'payments-adapter';
 export const CONSUMER_NAME = 'payments-adapter.saga';
@@ -53,6 +54,12 @@ export class AuthorizePaymentHandler {
         currency: order.currency,
         paymentMethod: order.paymentMethod,
         items: order.items,
+        requestedBy: {
+          messageId: event.id,
+          correlationId: event.correlationId,
+          traceparent: event.traceparent,
+          tracestate: event.tracestate,
+        },
       });
       if (result.created) {
         const initiated = createEnvelope(
@@ -103,46 +110,24 @@ export class AuthorizePaymentHandler {
       if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
       const current = await this.payments.findByOrder(tx, order.orderId, true);
       if (current?.status !== 'PENDING') return false;
-      const base = { orderId: order.orderId, paymentId: payment.id };
-      if (result.kind === 'approved') {
-        await this.payments.confirm(tx, payment.id, result.providerPaymentId);
-        await this.outbox.append(tx, [
-          createEnvelope(
-            'PaymentConfirmed',
-            order.orderId,
-            {
-              ...base,
-              amount: order.amount,
-              currency: order.currency,
-              providerPaymentId: result.providerPaymentId,
-              attempts,
-              items: [...order.items],
-            },
-            causation,
-          ),
-        ]);
-      } else {
-        const reason = result.kind === 'declined' ? 'DECLINED' : result.reason;
-        const detail = result.kind === 'declined' ? result.declineCode : result.detail;
-        await this.payments.fail(tx, payment.id, reason);
-        await this.outbox.append(tx, [
-          createEnvelope(
-            'PaymentFailed',
-            order.orderId,
-            { ...base, reason, detail, attempts },
-            causation,
-          ),
-        ]);
+      if (result.kind === 'pending') {
+        // Asynchronous: the decision comes later by webhook (POST /payments/callback).
+        await this.payments.recordProviderPayment(tx, payment.id, result.providerPaymentId);
+        return true;
       }
+      await recordAuthorization(
+        tx,
+        { payments: this.payments, outbox: this.outbox },
+        current,
+        result,
+        causation,
+        attempts,
+      );
       return true;
     });
     if (!applied) return;
-    if (result.kind === 'approved') {
-      log.info({ paymentId: payment.id, attempts }, 'payment.authorized');
-    } else {
-      const reason = result.kind === 'declined' ? 'declined' : result.reason.toLowerCase();
-      this.metrics.paymentFailures.inc({ reason });
-      log.info({ paymentId: payment.id, attempts, reason }, 'payment.failed');
-    }
+    if (result.kind === 'pending')
+      log.info({ paymentId: payment.id, attempts }, 'payment.awaiting_webhook');
+    else reportAuthorization(log, this.metrics, payment, result, attempts);
   }
 }

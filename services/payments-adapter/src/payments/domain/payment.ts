@@ -23,11 +23,26 @@ export interface Payment {
     readonly correlationId: string;
     readonly traceparent: string | null;
   } | null;
+  /**
+   * The message that asked for the charge and its saga context: an asynchronous result (webhook)
+   * arrives outside any message, and its outcome event must still join the order's saga.
+   * Null fields on payments recorded before webhooks existed.
+   */
+  readonly requestedBy: PaymentRequester;
+}
+
+export interface PaymentRequester {
+  readonly messageId: string | null;
+  readonly correlationId: string | null;
+  readonly traceparent: string | null;
+  readonly tracestate: string | null;
 }
 
 /** What the provider said about an authorization, once transport errors are ruled out. */
 export type AuthorizationResult =
   | { readonly kind: 'approved'; readonly providerPaymentId: string }
+  /** Accepted; the result follows as a signed webhook on POST /payments/callback. */
+  | { readonly kind: 'pending'; readonly providerPaymentId: string }
   | { readonly kind: 'declined'; readonly declineCode: string }
   | { readonly kind: 'rejected'; readonly reason: PaymentFailureReason; readonly detail: string };
 

@@ -28,7 +28,8 @@ export interface CallContext {
 
 interface ProviderPayment {
   readonly id: string;
-  readonly status: 'approved' | 'declined';
+  /** `pending`: accepted asynchronously (202), the result follows by webhook. */
+  readonly status: 'approved' | 'declined' | 'pending';
   readonly declineCode: string | null;
 }
 
@@ -69,9 +70,14 @@ export class PaymentProviderClient {
     }
     if (!response.ok) throw await rejected(response, 'authorization');
     const payment = (await response.json()) as ProviderPayment;
-    return payment.status === 'approved'
-      ? { kind: 'approved', providerPaymentId: payment.id }
-      : { kind: 'declined', declineCode: payment.declineCode ?? 'declined' };
+    switch (payment.status) {
+      case 'approved':
+        return { kind: 'approved', providerPaymentId: payment.id };
+      case 'pending':
+        return { kind: 'pending', providerPaymentId: payment.id };
+      default:
+        return { kind: 'declined', declineCode: payment.declineCode ?? 'declined' };
+    }
   }
 
   async refund(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CancellationReason, OrderLine, PaymentFailureReason } from '@order-saga/contracts';
 import { queryRows, type SqlExecutor } from '@order-saga/persistence';
-import type { Payment, PaymentStatus } from '../domain/payment';
+import type { Payment, PaymentRequester, PaymentStatus } from '../domain/payment';
 
 interface PaymentRow {
   id: string;
@@ -18,6 +18,10 @@ interface PaymentRow {
   refund_error: string | null;
   refund_correlation_id: string | null;
   refund_traceparent: string | null;
+  requested_by: string | null;
+  correlation_id: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 const toPayment = (row: PaymentRow): Payment => ({
@@ -37,6 +41,12 @@ const toPayment = (row: PaymentRow): Payment => ({
     row.refund_correlation_id === null
       ? null
       : { correlationId: row.refund_correlation_id, traceparent: row.refund_traceparent },
+  requestedBy: {
+    messageId: row.requested_by,
+    correlationId: row.correlation_id,
+    traceparent: row.traceparent,
+    tracestate: row.tracestate,
+  },
 });
 
 export interface FailedRefund {
@@ -60,12 +70,14 @@ export class PaymentRepository {
       currency: string;
       paymentMethod: string;
       items: readonly OrderLine[];
+      requestedBy?: PaymentRequester;
     },
   ): Promise<{ payment: Payment; created: boolean }> {
     const inserted = await queryRows<PaymentRow>(
       tx,
-      `INSERT INTO payments (id, order_id, amount, currency, payment_method, items, status)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, 'PENDING')
+      `INSERT INTO payments (id, order_id, amount, currency, payment_method, items, status,
+                             requested_by, correlation_id, traceparent, tracestate)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, 'PENDING', $7, $8, $9, $10)
        ON CONFLICT (order_id) DO NOTHING RETURNING *`,
       [
         randomUUID(),
@@ -74,6 +86,10 @@ export class PaymentRepository {
         order.currency,
         order.paymentMethod,
         JSON.stringify(order.items),
+        order.requestedBy?.messageId ?? null,
+        order.requestedBy?.correlationId ?? null,
+        order.requestedBy?.traceparent ?? null,
+        order.requestedBy?.tracestate ?? null,
       ],
     );
     const created = inserted[0];
@@ -109,6 +125,19 @@ export class PaymentRepository {
       [paymentId, operation, outcome, Math.round(durationMs)],
     );
     return row?.attempts ?? 0;
+  }
+
+  /** An asynchronous charge was accepted: its id is known, its result is not (still PENDING). */
+  async recordProviderPayment(
+    tx: SqlExecutor,
+    paymentId: string,
+    providerPaymentId: string,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE payments SET provider_payment_id = $2, updated_at = now()
+       WHERE id = $1 AND status = 'PENDING'`,
+      [paymentId, providerPaymentId],
+    );
   }
 
   async confirm(tx: SqlExecutor, paymentId: string, providerPaymentId: string): Promise<void> {
