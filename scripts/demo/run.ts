@@ -31,6 +31,7 @@ import {
 } from './config.ts';
 import { place, sagaMs, settle, type TrackedOrder } from './drive.ts';
 import { finalState, renderNextSteps, renderOrder, renderRush, type TraceLinks } from './report.ts';
+import { OUTAGE, runOutage, type OutageOutcome } from './outage.ts';
 import {
   FULFILLED,
   REFUNDED_OUT_OF_STOCK,
@@ -58,8 +59,9 @@ const USAGE = `usage: npm run demo [-- --help]
 Installs what is missing, builds, brings the native stack up (PostgreSQL, Redis, Kafka), starts
 orders-service, payments-adapter, fulfillment-service and payment-provider-sim as separate
 processes, sends orders down each saga path (approved, declined, out of stock and refunded, and a
-rush of concurrent orders for scarce stock, a refund the provider refuses, and an order whose
-deadline passes while the provider is down) and prints each order's final state and timeline.
+rush of concurrent orders for scarce stock, a refund the provider refuses, orders placed during a
+payment provider outage, and an order whose deadline passes while the provider is down) and
+prints each order's final state and timeline.
 
 Environment:
 ${PORT_SETTINGS.map((s) => `  ${s.variable.padEnd(27)} port of ${s.service.padEnd(21)} (default ${s.fallback})`).join('\n')}
@@ -213,6 +215,7 @@ interface Outcome {
   readonly singles: TrackedOrder[];
   readonly rush: TrackedOrder[];
   timedOut?: TrackedOrder;
+  outage?: OutageOutcome;
 }
 
 async function waitForOrder(
@@ -357,6 +360,7 @@ function failures(outcome: Outcome): string[] {
   const fulfilled = outcome.rush.filter((t) => t.order.status === 'FULFILLED').length;
   if (outcome.rush.every((t) => t.settled) && fulfilled !== RUSH.stock)
     problems.push(`rush: ${fulfilled} orders fulfilled from a stock of ${RUSH.stock}`);
+  problems.push(...(outcome.outage?.problems ?? []));
   return problems;
 }
 
@@ -411,6 +415,18 @@ async function report(
     console.log('');
     for (const line of renderOrder(SCENARIOS.length + 2, TIMED_OUT.title, outcome.timedOut, links))
       console.log(line);
+  }
+  const outage = outcome.outage;
+  if (outage !== undefined) {
+    const done = outage.orders.filter((t) => t.order.status === 'FULFILLED').length;
+    console.log('');
+    console.log(
+      `${paint.bold(`${SCENARIOS.length + 3}. Provider outage of ${duration(outage.downMs)}`)}  ` +
+        `${done} of ${outage.orders.length} orders waited in PAYMENT_PENDING, then FULFILLED, each charged once`,
+    );
+    console.log(
+      `    ${paint.dim('provider')}   refused ${plural(outage.refusedCalls, 'call')} while down; no order failed, none was charged twice`,
+    );
   }
 
   heading('Where to look next');
@@ -485,13 +501,19 @@ async function main(argv: readonly string[]): Promise<number> {
     const servicesMs = Date.now() - servicesStarted;
 
     const ordersStarted = Date.now();
-    const outcome = await sendOrders(system, config, run);
+    const outcome: Outcome = await sendOrders(system, config, run);
+    heading(`Provider outage: ${OUTAGE.orders} orders placed while the payment provider is down`);
+    outcome.outage = await runOutage(system, config.deadlineMs, run, stopSignal.signal);
     outcome.timedOut = await sendTimedOut(system, config, run);
     const ordersMs = Date.now() - ordersStarted;
     await report(system, config, outcome, run);
 
     const problems = failures(outcome);
-    const count = outcome.singles.length + outcome.rush.length + 1;
+    const count =
+      outcome.singles.length +
+      outcome.rush.length +
+      (outcome.timedOut === undefined ? 0 : 1) +
+      (outcome.outage?.orders.length ?? 0);
     console.log('');
     if (problems.length > 0) {
       console.log(bad(`${plural(problems.length, 'problem')} in ${count} orders:`));
