@@ -1,6 +1,6 @@
 // The demo's provider outage: the payment provider goes down (its admin knob, what
-// `npm run provider -- outage on` does), orders placed meanwhile wait visibly in PAYMENT_PENDING
-// while the adapter keeps trying, then the provider comes back and every one of them completes,
+// `npm run provider -- outage on` does), orders placed meanwhile wait visibly (PAYMENT_PENDING, or
+// CREATED behind another order on their partition) while the adapter keeps trying, then the provider comes back and every one of them completes,
 // charged once. With a circuit breaker in the adapter, its state is shown as it moves.
 import { getOrder, http, type OrderView } from '../system/orders-api.ts';
 import type { SagaSystem } from '../system/saga-system.ts';
@@ -116,13 +116,12 @@ export async function runOutage(
         ),
       ),
     );
-    // Watch them wait: the payment step stays open while the adapter retries (or the breaker holds).
+    // Watch them wait: each order's payment is retried (or held by the breaker) while the provider
+    // is down. An order whose OrderCreated sits behind another's on the same partition waits in
+    // CREATED for its turn: a partition's messages are applied in order (ADR 0006).
     await waitFor(
-      'the outage orders to wait in PAYMENT_PENDING',
-      async () => {
-        const views = await Promise.all(orders.map((o) => getOrder(system.ordersUrl, o.id)));
-        return views.every((v) => v.body.status === 'PAYMENT_PENDING') ? true : undefined;
-      },
+      "the provider to refuse the adapter's first calls",
+      async () => ((await refusedCalls(system)) > refusedBefore ? true : undefined),
       15_000,
       100,
     );

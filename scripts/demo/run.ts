@@ -422,7 +422,7 @@ async function report(
     console.log('');
     console.log(
       `${paint.bold(`${SCENARIOS.length + 3}. Provider outage of ${duration(outage.downMs)}`)}  ` +
-        `${done} of ${outage.orders.length} orders waited in PAYMENT_PENDING, then FULFILLED, each charged once`,
+        `${done} of ${outage.orders.length} orders waited, then FULFILLED, each charged once`,
     );
     console.log(
       `    ${paint.dim('provider')}   refused ${plural(outage.refusedCalls, 'call')} while down; no order failed, none was charged twice`,
