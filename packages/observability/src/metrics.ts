@@ -66,7 +66,15 @@ export class SagaMetrics {
 
   readonly idempotentReplays = new Counter({
     name: 'idempotent_replays_total',
-    help: 'HTTP requests answered from a stored idempotent response',
+    help: 'Requests with a used Idempotency-Key: replayed, in_flight (409) or mismatch (422)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly idempotencyCacheErrors = new Counter({
+    name: 'idempotency_cache_errors_total',
+    help: 'Redis calls of the idempotency cache that failed; the request went on against PostgreSQL',
+    labelNames: ['operation'] as const,
     registers: [this.registry],
   });
 

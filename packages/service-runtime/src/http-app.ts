@@ -44,7 +44,7 @@ function sendProblem(
   }
   void reply
     .status(problem.status)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE })
     .send(problemBody(problem, request.url));
 }
 
@@ -157,7 +157,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
   fastify.get('/health/ready', async (_request, reply) => {
     const report = await checkReadiness(options.readiness());
-    return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+    return reply.status(report.status === 'unavailable' ? 503 : 200).send(report);
   });
   fastify.get('/metrics', async (_request, reply) => {
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.render());

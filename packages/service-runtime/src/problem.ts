@@ -25,6 +25,8 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: readonly ProblemField[],
+    /** Response headers the problem implies, e.g. `retry-after` on a 409 or 503. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(detail ?? title);
   }

@@ -26,6 +26,24 @@ const OrdersConfig = z.object({
    * backlog gauges are sampled (milliseconds).
    */
   SAGA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /**
+   * Redis for the idempotency cache (in-flight markers, completed responses). Optional: without
+   * it, or while it is down, Idempotency-Key is decided by PostgreSQL alone (ADR 0007).
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
+  /** How long an Idempotency-Key stays taken after its request (milliseconds; default 24 h). */
+  IDEMPOTENCY_KEY_TTL_MS: z.coerce.number().int().min(1_000).default(86_400_000),
+  /** How long Redis keeps a completed response (milliseconds); PostgreSQL keeps it for the key's TTL. */
+  IDEMPOTENCY_CACHE_TTL_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /**
+   * How long a request's in-flight marker outlives a holder that died without releasing it
+   * (milliseconds). Longer than any request; a duplicate is told 409 meanwhile.
+   */
+  IDEMPOTENCY_IN_FLIGHT_TTL_MS: z.coerce.number().int().min(1_000).default(10_000),
+  /** Time between sweeps deleting expired idempotency records (milliseconds). */
+  IDEMPOTENCY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Expired idempotency records deleted per statement. */
+  IDEMPOTENCY_SWEEP_BATCH: z.coerce.number().int().min(1).max(100_000).default(1_000),
 });
 
 export type OrdersConfig = z.infer<typeof OrdersConfig>;

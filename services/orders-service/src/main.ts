@@ -1,5 +1,13 @@
 import 'reflect-metadata';
 import { MESSAGES, type SagaTopic } from '@order-saga/contracts';
+import { TOPICS } from '@order-saga/contracts';
+import {
+  ExpiredKeysSweeper,
+  IDEMPOTENCY_MIGRATIONS,
+  IdempotencyCache,
+  IdempotencyRecords,
+  IdempotentRequests,
+} from '@order-saga/idempotency';
 import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
@@ -24,12 +32,13 @@ void runService(SERVICE_NAME, () => {
   return bootSagaParticipant({
     name: SERVICE_NAME,
     config,
-    // The outbox and inbox tables come from their packages, as frozen versions.
+    // The outbox, inbox and idempotency tables come from their packages, as frozen versions.
     migrations: [
       ...OUTBOX_MIGRATIONS,
       ...INBOX_MIGRATIONS,
       CreateOrders1732780000000,
       SagaTimeline1764547400000,
+      ...IDEMPOTENCY_MIGRATIONS,
     ],
     build: ({ db, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
@@ -50,6 +59,31 @@ void runService(SERVICE_NAME, () => {
           : undefined;
       const backlog = new SagaBacklogSampler(db, orders, metrics);
       const accepts = sagaInputs(config.SAGA_MODE);
+      const records = new IdempotencyRecords();
+      const cache =
+        config.REDIS_URL === undefined
+          ? undefined
+          : new IdempotencyCache({
+              url: config.REDIS_URL,
+              namespace: `${config.KAFKA_TOPIC_PREFIX}${SERVICE_NAME}:idempotency:`,
+              logger,
+            });
+      const idempotent = new IdempotentRequests({
+        db,
+        records,
+        cache,
+        logger,
+        metrics,
+        keyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS,
+        inFlightTtlMs: config.IDEMPOTENCY_IN_FLIGHT_TTL_MS,
+        cacheTtlMs: config.IDEMPOTENCY_CACHE_TTL_MS,
+      });
+      const keySweeper = new ExpiredKeysSweeper({
+        db,
+        records,
+        logger,
+        batchSize: config.IDEMPOTENCY_SWEEP_BATCH,
+      });
       return {
         consumer: {
           name: CONSUMER_NAME,
@@ -61,6 +95,7 @@ void runService(SERVICE_NAME, () => {
         providers: [
           { provide: CreateOrderHandler, useValue: create },
           { provide: OrderQueries, useValue: new OrderQueries(db, orders, config.SAGA_MODE) },
+          { provide: IdempotentRequests, useValue: idempotent },
         ],
         background: [
           new PeriodicTask(
@@ -73,7 +108,26 @@ void runService(SERVICE_NAME, () => {
             },
             logger,
           ),
+          new PeriodicTask(
+            'idempotency-sweeper',
+            config.IDEMPOTENCY_SWEEP_INTERVAL_MS,
+            async () => void (await keySweeper.sweep()),
+            logger,
+          ),
+          ...(cache === undefined
+            ? []
+            : [
+                {
+                  name: 'idempotency-cache',
+                  // Connects in the background; until then (or without Redis) PostgreSQL decides.
+                  start: () => void cache.start(),
+                  stop: () => cache.stop(),
+                },
+              ]),
         ],
+        // Redis only speeds idempotency up; without it the service is degraded, still correct.
+        readiness:
+          cache === undefined ? [] : [{ name: 'redis', optional: true, check: () => cache.ping() }],
       };
     },
   });

@@ -7,6 +7,7 @@ import { SagaMetrics, createLogger, type Logger } from '@order-saga/observabilit
 import { OutboxWriter } from '@order-saga/outbox';
 import { openDatabase } from '@order-saga/persistence';
 import type { BaseConfig, DatabaseConfig, KafkaConfig } from '../config';
+import type { ReadinessCheck } from '../health';
 import { createHttpApp, listenAddresses, type ListenAddresses } from '../http-app';
 import { routeProcessWarnings } from '../process-warnings';
 import { shellModule } from '../shell-module';
@@ -36,6 +37,8 @@ export interface SagaParticipantParts {
   readonly providers?: Provider[];
   /** Started after the consumer, stopped before it (sweepers, gauges' samplers). */
   readonly background?: readonly BackgroundTask[];
+  /** Checks of the service's own dependencies (e.g. Redis), beside database and Kafka. */
+  readonly readiness?: readonly ReadinessCheck[];
 }
 
 export interface SagaParticipantDefinition {
@@ -104,6 +107,7 @@ export async function bootSagaParticipant(
     readiness: () => [
       { name: 'database', check: async () => void (await db.query('SELECT 1')) },
       ...messaging.readiness,
+      ...(parts.readiness ?? []),
     ],
   });
   await messaging.start();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope } from '@order-saga/contracts';
-import type { TransactionRunner } from '@order-saga/persistence';
+import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
 import type { Logger } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, summarize } from '@order-saga/saga-definition';
@@ -32,7 +32,15 @@ export class CreateOrderHandler {
     private readonly sagaMode: 'choreography' | 'orchestration',
   ) {}
 
-  async execute(input: NewOrder, context: CommandContext): Promise<OrderView> {
+  /**
+   * `alsoCommit` runs last in the order's transaction, with the order as it will be returned:
+   * the Idempotency-Key record commits there, so the key is taken exactly when the order exists.
+   */
+  async execute(
+    input: NewOrder,
+    context: CommandContext,
+    alsoCommit?: (tx: SqlExecutor, order: OrderView) => Promise<void>,
+  ): Promise<OrderView> {
     const id = randomUUID();
     const createdAt = new Date();
     const deadline = new Date(createdAt.getTime() + (input.deadlineMs ?? this.sagaDeadlineMs));
@@ -57,27 +65,8 @@ export class CreateOrderHandler {
         tracestate: context.tracestate,
       },
     );
-    await this.db.transaction(async (tx) => {
-      await this.orders.insert(tx, {
-        id,
-        customerId: input.customerId,
-        currency: input.currency,
-        total,
-        paymentMethod: input.paymentMethod,
-        items: input.items,
-        correlationId: context.correlationId,
-        traceId: context.traceId,
-        deadline,
-        createdAt,
-      });
-      await this.outbox.append(tx, [event]);
-    });
-    this.logger.info(
-      { orderId: id, correlationId: context.correlationId, traceId: context.traceId, total },
-      'order.created',
-    );
     const at = createdAt.toISOString();
-    return {
+    const order: OrderView = {
       id,
       status: 'CREATED',
       reason: null,
@@ -105,5 +94,26 @@ export class CreateOrderHandler {
       history: [{ from: null, to: 'CREATED', reason: null, causedBy: null, at }],
       lateFacts: [],
     };
+    await this.db.transaction(async (tx) => {
+      await this.orders.insert(tx, {
+        id,
+        customerId: input.customerId,
+        currency: input.currency,
+        total,
+        paymentMethod: input.paymentMethod,
+        items: input.items,
+        correlationId: context.correlationId,
+        traceId: context.traceId,
+        deadline,
+        createdAt,
+      });
+      await this.outbox.append(tx, [event]);
+      if (alsoCommit !== undefined) await alsoCommit(tx, order);
+    });
+    this.logger.info(
+      { orderId: id, correlationId: context.correlationId, traceId: context.traceId, total },
+      'order.created',
+    );
+    return order;
   }
 }

@@ -1,21 +1,23 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { requestContext } from '@order-saga/service-runtime';
+import {
+  IdempotentRequests,
+  idempotentRequestOf,
+  sendOutcome,
+  sendStored,
+  type RecordResponse,
+  type StoredResponse,
+} from '@order-saga/idempotency';
+import {
+  PROBLEM_CONTENT_TYPE,
+  problemBody,
+  requestContext,
+  type RequestContext,
+} from '@order-saga/service-runtime';
 import type { OrderView } from '../domain/order';
 import { ORDER_STATUSES } from '../domain/order-status';
-import { CreateOrderHandler } from '../application/create-order.handler';
+import { CreateOrderHandler, type CommandContext } from '../application/create-order.handler';
 import { OrderQueries } from '../application/order.queries';
 import { parseCreateOrder } from './create-order.request';
 import {
@@ -33,31 +35,82 @@ const ListQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+function commandContext(context: RequestContext): CommandContext {
+  return {
+    correlationId: context.correlationId,
+    traceId: context.trace.traceId,
+    traceparent: context.traceparent,
+    tracestate: context.tracestate,
+  };
+}
+
+function created(order: OrderView): StoredResponse {
+  return {
+    status: 201,
+    headers: { 'content-type': 'application/json; charset=utf-8', location: `/orders/${order.id}` },
+    body: JSON.stringify(order),
+  };
+}
+
 @Controller('orders')
 export class OrdersController {
   constructor(
     @Inject(CreateOrderHandler) private readonly createOrder: CreateOrderHandler,
     @Inject(OrderQueries) private readonly queries: OrderQueries,
+    @Inject(IdempotentRequests) private readonly idempotent: IdempotentRequests,
   ) {}
 
+  /**
+   * With an Idempotency-Key the response is recorded with the order (or on its own, for a 400)
+   * and replayed to retries byte for byte; see @order-saga/idempotency.
+   */
   @Post()
-  @HttpCode(201)
   async create(
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<OrderView> {
-    const parsed = parseCreateOrder(body);
-    if (!parsed.ok) throw orderValidationFailed(parsed.errors);
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const context = requestContext(request);
-    const order = await this.createOrder.execute(parsed.order, {
-      correlationId: context.correlationId,
-      traceId: context.trace.traceId,
-      traceparent: context.traceparent,
-      tracestate: context.tracestate,
+    const idempotent = idempotentRequestOf(request.headers, 'POST /orders', body);
+    if (idempotent === undefined) {
+      const parsed = parseCreateOrder(body);
+      if (!parsed.ok) throw orderValidationFailed(parsed.errors);
+      sendStored(
+        reply,
+        created(await this.createOrder.execute(parsed.order, commandContext(context))),
+      );
+      return;
+    }
+    const outcome = await this.idempotent.run(idempotent, (record) =>
+      this.createRecorded(body, request.url, context, record),
+    );
+    sendOutcome(reply, outcome);
+  }
+
+  private async createRecorded(
+    body: unknown,
+    url: string,
+    context: RequestContext,
+    record: RecordResponse,
+  ): Promise<StoredResponse> {
+    const parsed = parseCreateOrder(body);
+    if (!parsed.ok) {
+      // Stored like any answer: a retry of the same invalid request gets the same 400.
+      const rejected: StoredResponse = {
+        status: 400,
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+        body: JSON.stringify(problemBody(orderValidationFailed(parsed.errors), url)),
+      };
+      await record(rejected);
+      return rejected;
+    }
+    let response: StoredResponse | undefined;
+    await this.createOrder.execute(parsed.order, commandContext(context), async (tx, order) => {
+      response = created(order);
+      await record(response, tx);
     });
-    void reply.header('location', `/orders/${order.id}`);
-    return order;
+    if (response === undefined) throw new Error('the order committed without its response');
+    return response;
   }
 
   @Get(':id')
