@@ -26,7 +26,7 @@ export interface RunningService {
   readonly adminUrl: string;
   readonly adminPort: number;
   process: ChildProcess;
-  readonly env: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   readonly logFile: string;
 }
 
@@ -52,7 +52,8 @@ export interface SagaSystem {
   crashAndRestart(name: ProcessName): Promise<void>;
   /** SIGKILLs a service and leaves it down (an outage), until `start` brings it back. */
   kill(name: ProcessName): Promise<void>;
-  start(name: ProcessName): Promise<void>;
+  /** Starts a killed service again; `env` changes its environment from now on. */
+  start(name: ProcessName, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -289,7 +290,7 @@ export async function startSagaSystem(
       WEBHOOK_URL: `${url('payments-adapter')}/payments/callback`,
       WEBHOOK_SECRET: webhookSecret,
     },
-    'orders-service': { ...common, DATABASE_URL: databases.orders },
+    'orders-service': { ...common, DATABASE_URL: databases.orders, REDIS_URL: endpoints.redis.url },
     'payments-adapter': {
       ...common,
       DATABASE_URL: databases.payments,
@@ -338,8 +339,9 @@ export async function startSagaSystem(
   async function kill(name: ProcessName): Promise<void> {
     await terminate(services[name].process, 'SIGKILL');
   }
-  async function start(name: ProcessName): Promise<void> {
+  async function start(name: ProcessName, env: Record<string, string> = {}): Promise<void> {
     const service = services[name];
+    service.env = { ...service.env, ...env };
     service.process = launch(service);
     await waitReady(service);
   }
