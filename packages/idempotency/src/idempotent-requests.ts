@@ -57,7 +57,7 @@ export interface IdempotentRequestsOptions {
  * httpapi Idempotency-Key draft: same key and same request -> the stored response again; same key
  * and another request -> mismatch (422); same key while the first is running -> in flight (409).
  *
- * PostgreSQL decides (the record commits with the effect, ADR 0007); Redis only answers early.
+ * PostgreSQL decides (the record commits with the effect, ADR 0011); Redis only answers early.
  * When Redis fails, the request goes on against PostgreSQL, and if two requests with one key
  * then race, the unique key in PostgreSQL lets one record and makes the other roll back and
  * replay it. No path gives a wrong answer; the Redis-less paths are slower and counted.

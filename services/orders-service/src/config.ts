@@ -28,7 +28,7 @@ const OrdersConfig = z.object({
   SAGA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   /**
    * Redis for the idempotency cache (in-flight markers, completed responses). Optional: without
-   * it, or while it is down, Idempotency-Key is decided by PostgreSQL alone (ADR 0007).
+   * it, or while it is down, Idempotency-Key is decided by PostgreSQL alone (ADR 0011).
    */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   /** How long an Idempotency-Key stays taken after its request (milliseconds; default 24 h). */

@@ -20,7 +20,7 @@ import { ATTR, KAFKA } from './semconv';
  *                    └ send <topic>  (relay, any time later; child of the row, not of its poll loop)
  *                        └ process <topic>  (each consumer; what it does and writes is beneath)
  *
- * Written by hand rather than by @opentelemetry/instrumentation-kafkajs (ADR 0009): that one
+ * Written by hand rather than by @opentelemetry/instrumentation-kafkajs (ADR 0011): that one
  * parents every message of a producer batch on whatever context calls send(), and runs an
  * eachBatch handler under one batch span, so each order's trace would break at the relay and at
  * every consumer.

@@ -105,7 +105,7 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): TracingStart
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: getNodeAutoInstrumentations({
-      // Kafka spans are made by hand (messaging-spans.ts, ADR 0009), trace ids reach the log
+      // Kafka spans are made by hand (messaging-spans.ts, ADR 0011), trace ids reach the log
       // lines through the logger's mixin (logger.ts); these two would duplicate or break them.
       '@opentelemetry/instrumentation-kafkajs': { enabled: false },
       '@opentelemetry/instrumentation-pino': { enabled: false },
