@@ -204,6 +204,8 @@ export interface StartOptions {
   readonly ports?: Partial<Record<ProcessName, number>>;
   /** Fixed admin ports per service (ADMIN_PORT); free ports are picked for the others. */
   readonly adminPorts?: Partial<Record<ProcessName, number>>;
+  /** Rewrites each service's DATABASE_URL, e.g. through a proxy a fault test can cut. */
+  readonly routeDatabase?: (url: string, service: ProcessName) => string;
   /** Extra environment per service, e.g. a shorter saga deadline. */
   readonly env?: Partial<Record<ProcessName, Record<string, string>>>;
   readonly partitions?: number;
@@ -311,7 +313,7 @@ export async function startSagaSystem(
 
   const services = {} as Record<ProcessName, RunningService>;
   for (const name of names) {
-    const spec = {
+    const spec: Omit<RunningService, 'process'> = {
       name,
       port: ports[name],
       url: url(name),
@@ -326,6 +328,9 @@ export async function startSagaSystem(
       },
       logFile: join(logDir, `${name}.log`),
     };
+    const databaseUrl = spec.env['DATABASE_URL'];
+    if (databaseUrl !== undefined && options.routeDatabase !== undefined)
+      spec.env['DATABASE_URL'] = options.routeDatabase(databaseUrl, name);
     services[name] = { ...spec, process: launch(spec) };
   }
   try {

@@ -29,7 +29,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
       migrations: options.migrations,
       synchronize: false,
       migrationsRun: false,
-      extra: { max: options.poolSize },
+      extra: {
+        max: options.poolSize,
+        // A database that does not answer (a partition, a host gone) must fail a checkout within
+        // seconds, so it is reported as unavailable; without a bound it waits for the OS.
+        connectionTimeoutMillis: 5_000,
+        keepAlive: true,
+      },
     });
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });

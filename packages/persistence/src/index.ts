@@ -1,3 +1,4 @@
 export * from './data-source';
+export * from './database-unavailable';
 export * from './frozen-migration';
 export * from './sql';

@@ -35,8 +35,13 @@ function sendProblem(
   reply: FastifyReply,
   logger: Logger,
 ): void {
-  const { problem, unexpected } = toProblem(error);
-  if (unexpected) {
+  const { problem, unexpected, outage } = toProblem(error);
+  if (outage) {
+    logger.warn(
+      { err: error, correlationId: requestContext(request).correlationId },
+      'http.dependency_unavailable',
+    );
+  } else if (unexpected) {
     logger.error(
       { err: error, correlationId: requestContext(request).correlationId },
       'http.unexpected_error',

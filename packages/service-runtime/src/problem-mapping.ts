@@ -1,5 +1,10 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { isDatabaseUnavailable } from '@order-saga/persistence';
 import { ProblemError } from './problem';
+
+// Seconds a client should wait before retrying while the database is unreachable: a restart or
+// failover takes a few seconds; asking sooner only adds load to the recovery.
+const DATABASE_RETRY_AFTER_S = 2;
 
 const STATUS_CODES: Partial<Record<number, string>> = {
   [HttpStatus.NOT_FOUND]: 'ROUTE.NOT_FOUND',
@@ -14,16 +19,40 @@ const STATUS_CODES: Partial<Record<number, string>> = {
  * errors (body too large, unsupported media type) into HttpExceptions carrying only a status, so
  * the status is what gets a code. Unknown errors become a bare 500.
  */
-export function toProblem(error: unknown): { problem: ProblemError; unexpected: boolean } {
-  if (error instanceof ProblemError) return { problem: error, unexpected: false };
+export function toProblem(error: unknown): {
+  problem: ProblemError;
+  unexpected: boolean;
+  outage: boolean;
+} {
+  if (error instanceof ProblemError) return { problem: error, unexpected: false, outage: false };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = STATUS_CODES[status] ?? `HTTP.${status}`;
-    return { problem: new ProblemError(status, code, error.message), unexpected: status >= 500 };
+    return {
+      problem: new ProblemError(status, code, error.message),
+      unexpected: status >= 500,
+      outage: false,
+    };
+  }
+  // Nothing was changed (the transaction never committed): the client may retry as it is.
+  if (isDatabaseUnavailable(error)) {
+    return {
+      problem: new ProblemError(
+        503,
+        'SERVICE.DATABASE_UNAVAILABLE',
+        'The service cannot reach its database',
+        'nothing was changed; retry after the time in Retry-After',
+        undefined,
+        { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+      ),
+      unexpected: false,
+      outage: true,
+    };
   }
   // Internal details stay in the log; the client gets a stable code and nothing else.
   return {
     problem: new ProblemError(500, 'INTERNAL.UNEXPECTED', 'An unexpected error occurred'),
     unexpected: true,
+    outage: false,
   };
 }

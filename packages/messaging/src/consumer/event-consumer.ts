@@ -25,6 +25,7 @@ import {
 import { DeadLetterPublisher } from '../dead-letters/dead-letter-publisher';
 import { DependencyUnavailableError, TerminalError, errorCode, errorMessage } from '../errors';
 import type { KafkaPublisher } from '../publisher';
+import { GroupMembership } from './group-membership';
 
 export interface Delivery {
   readonly topic: string;
@@ -64,7 +65,7 @@ export interface EventConsumerOptions {
 }
 
 // 8 attempts span roughly 15 s of transient failure before a message is parked in its
-// dead-letter topic, long enough to ride out a database failover.
+// dead-letter topic. Outages of a dependency (the provider, the database) do not spend them.
 export const DEFAULT_MESSAGE_RETRY: RetryPolicy = retryPolicy({
   baseMs: 100,
   capMs: 5_000,
@@ -94,6 +95,7 @@ export class EventConsumer {
   readonly name = 'consumer';
   private consumer: Consumer | undefined;
   private crashed: Error | undefined;
+  private readonly membership = new GroupMembership();
   private readonly stopping = new AbortController();
   /** Known types this consumer does not act on; unknown types still go through validation. */
   private readonly skipped: ReadonlySet<string>;
@@ -131,6 +133,7 @@ export class EventConsumer {
       this.crashed = event.payload.error;
       void this.restartAfterCrash(event.payload.error);
     });
+    this.membership.follow(consumer);
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
@@ -148,11 +151,12 @@ export class EventConsumer {
     await this.consumer?.disconnect();
   }
 
-  /** Readiness: fails while the consumer is down after a crash. */
+  /** Readiness: fails while the consumer is down after a crash or not an active group member. */
   check(): Promise<void> {
-    return this.crashed === undefined
-      ? Promise.resolve()
-      : Promise.reject(new Error(`consumer crashed, restarting: ${this.crashed.message}`));
+    if (this.crashed !== undefined)
+      return Promise.reject(new Error(`consumer crashed, restarting: ${this.crashed.message}`));
+    const notMember = this.membership.problem(this.options.groupId);
+    return notMember === undefined ? Promise.resolve() : Promise.reject(new Error(notMember));
   }
 
   private async restartAfterCrash(error: Error): Promise<void> {

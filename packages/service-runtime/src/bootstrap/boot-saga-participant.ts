@@ -2,10 +2,14 @@ import type { Provider, Type } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { topicName, type MessageName, type SagaTopic } from '@order-saga/contracts';
-import { createKafka, type EnvelopeHandler } from '@order-saga/messaging';
+import {
+  DependencyUnavailableError,
+  createKafka,
+  type EnvelopeHandler,
+} from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
 import { OutboxWriter } from '@order-saga/outbox';
-import { openDatabase } from '@order-saga/persistence';
+import { isDatabaseUnavailable, openDatabase } from '@order-saga/persistence';
 import type { BaseConfig, DatabaseConfig, KafkaConfig } from '../config';
 import type { ReadinessCheck } from '../health';
 import { createHttpApp, listenAddresses, type ListenAddresses } from '../http-app';
@@ -84,7 +88,7 @@ export async function bootSagaParticipant(
               topicName(topic, config.KAFKA_TOPIC_PREFIX),
             ),
             accepts: parts.consumer.accepts,
-            handler: parts.consumer.handler,
+            handler: outagesOfTheDatabaseWait(parts.consumer.handler),
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
           },
         }),
@@ -113,4 +117,22 @@ export async function bootSagaParticipant(
   await messaging.start();
   for (const task of parts.background ?? []) task.start();
   return { app, logger, ...listenAddresses(config) };
+}
+
+/**
+ * An unreachable database is an outage of a dependency, not a fault of the message: every message
+ * on the partition needs the same database. The consumer then waits (capped backoff, heartbeats)
+ * without spending the message's attempts and never dead-letters it for that; the message applies
+ * once the database is back. Found by a fault probe: a 12 s restart used all 8 attempts of a
+ * payment message and dead-lettered it with ECONNREFUSED, leaving a charged order stranded.
+ */
+function outagesOfTheDatabaseWait(handler: EnvelopeHandler): EnvelopeHandler {
+  return async (envelope, delivery) => {
+    try {
+      await handler(envelope, delivery);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      throw new DependencyUnavailableError('the database is unreachable', { cause: error });
+    }
+  };
 }
