@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { MESSAGES, type SagaTopic } from '@order-saga/contracts';
-import { TOPICS } from '@order-saga/contracts';
 import {
   ExpiredKeysSweeper,
   IDEMPOTENCY_MIGRATIONS,
