@@ -2,6 +2,7 @@ export * from './causation';
 export * from './consumer-lag';
 export * from './dead-letters/dead-letter-publisher';
 export * from './errors';
+export * from './consumer/delivery-policy';
 export * from './consumer/event-consumer';
 export * from './kafka';
 export * from './publisher';

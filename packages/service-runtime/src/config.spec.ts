@@ -6,9 +6,18 @@ import {
   databaseConfigShape,
   kafkaConfigShape,
   loadConfig,
+  messageRetryPolicy,
+  outboxRetryPolicy,
+  retryConfigShape,
 } from './config';
 
-const schema = z.object({ ...baseConfigShape, ...kafkaConfigShape, ...databaseConfigShape });
+const schema = z.object({
+  ...baseConfigShape,
+  ...kafkaConfigShape,
+  ...databaseConfigShape,
+  ...retryConfigShape,
+});
+const minimal = { KAFKA_BROKERS: 'a:9092', DATABASE_URL: 'postgres://u@h:5432/db' };
 
 describe('loadConfig', () => {
   it('parses and defaults a valid environment', () => {
@@ -46,5 +55,41 @@ describe('loadConfig', () => {
     const message = (error as ConfigError).message;
     for (const variable of ['PORT', 'ADMIN_PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'SAGA_MODE'])
       expect(message).toContain(variable);
+  });
+});
+
+describe('retry budgets', () => {
+  it('default to the consumer and relay policies the code was tuned with', () => {
+    const config = loadConfig(schema, minimal);
+    expect(messageRetryPolicy(config)).toEqual({
+      baseMs: 100,
+      capMs: 5_000,
+      attempts: 8,
+      jitter: 'full',
+      whenExhausted: 'dead-letter',
+    });
+    expect(outboxRetryPolicy(config)).toMatchObject({
+      baseMs: 200,
+      capMs: 5_000,
+      attempts: Infinity,
+    });
+  });
+
+  it('are set per deployment through the environment', () => {
+    const config = loadConfig(schema, {
+      ...minimal,
+      CONSUMER_RETRY_ATTEMPTS: '20',
+      CONSUMER_RETRY_BASE_MS: '250',
+      CONSUMER_RETRY_CAP_MS: '30000',
+    });
+    expect(messageRetryPolicy(config)).toMatchObject({ baseMs: 250, capMs: 30_000, attempts: 20 });
+  });
+
+  it('refuse a base above its cap, naming the variables', () => {
+    const config = loadConfig(schema, { ...minimal, OUTBOX_RETRY_BASE_MS: '9000' });
+    expect(() => outboxRetryPolicy(config)).toThrow(/OUTBOX_RETRY_BASE_MS.*OUTBOX_RETRY_CAP_MS/);
+    expect(() => loadConfig(schema, { ...minimal, CONSUMER_RETRY_ATTEMPTS: '0' })).toThrow(
+      /CONSUMER_RETRY_ATTEMPTS/,
+    );
   });
 });

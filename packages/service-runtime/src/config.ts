@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retryPolicy, type RetryPolicy } from '@order-saga/resilience';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -63,6 +64,55 @@ export const databaseConfigShape = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 };
+
+const ms = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);
+
+/**
+ * Retry budgets, per deployment: a cluster whose database fails over in 30 s wants more than the
+ * defaults. The consumer's per-message budget decides when a message is dead-lettered (outages
+ * of a dependency never spend it); the relay retries a failed publish forever, within this cap.
+ */
+export const retryConfigShape = {
+  CONSUMER_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(8),
+  CONSUMER_RETRY_BASE_MS: ms(100),
+  CONSUMER_RETRY_CAP_MS: ms(5_000),
+  OUTBOX_RETRY_BASE_MS: ms(200),
+  OUTBOX_RETRY_CAP_MS: ms(5_000),
+};
+
+export const RetryConfig = z.object(retryConfigShape);
+export type RetryConfig = z.infer<typeof RetryConfig>;
+
+/** The consumer's per-message policy (full jitter; dead-letter when spent). */
+export function messageRetryPolicy(config: RetryConfig): RetryPolicy {
+  checkBaseBelowCap(config.CONSUMER_RETRY_BASE_MS, config.CONSUMER_RETRY_CAP_MS, 'CONSUMER_RETRY');
+  return retryPolicy({
+    baseMs: config.CONSUMER_RETRY_BASE_MS,
+    capMs: config.CONSUMER_RETRY_CAP_MS,
+    attempts: config.CONSUMER_RETRY_ATTEMPTS,
+    jitter: 'full',
+    whenExhausted: 'dead-letter',
+  });
+}
+
+/** The outbox relay's publish policy (full jitter; never exhausted). */
+export function outboxRetryPolicy(config: RetryConfig): RetryPolicy {
+  checkBaseBelowCap(config.OUTBOX_RETRY_BASE_MS, config.OUTBOX_RETRY_CAP_MS, 'OUTBOX_RETRY');
+  return retryPolicy({
+    baseMs: config.OUTBOX_RETRY_BASE_MS,
+    capMs: config.OUTBOX_RETRY_CAP_MS,
+    attempts: Infinity,
+    jitter: 'full',
+    whenExhausted: 'fail',
+  });
+}
+
+function checkBaseBelowCap(base: number, cap: number, prefix: string): void {
+  if (base > cap)
+    throw new ConfigError(
+      `invalid configuration:\n  ${prefix}_BASE_MS: must not exceed ${prefix}_CAP_MS (${base} > ${cap})`,
+    );
+}
 
 export const BaseConfig = z.object(baseConfigShape);
 export const KafkaConfig = z.object(kafkaConfigShape);

@@ -4,12 +4,14 @@ import {
   databaseConfigShape,
   kafkaConfigShape,
   loadConfig,
+  retryConfigShape,
 } from '@order-saga/service-runtime';
 
 const FulfillmentConfig = z.object({
   ...baseConfigShape,
   ...kafkaConfigShape,
   ...databaseConfigShape,
+  ...retryConfigShape,
 });
 
 export type FulfillmentConfig = z.infer<typeof FulfillmentConfig>;

@@ -5,12 +5,14 @@ import {
   databaseConfigShape,
   kafkaConfigShape,
   loadConfig,
+  retryConfigShape,
 } from '@order-saga/service-runtime';
 
 const OrdersConfig = z.object({
   ...baseConfigShape,
   ...kafkaConfigShape,
   ...databaseConfigShape,
+  ...retryConfigShape,
   /**
    * How long a saga may run before it is compensated (milliseconds), within the declared saga's
    * bounds; an order may ask for its own (`deadlineSeconds`).

@@ -4,12 +4,14 @@ import {
   databaseConfigShape,
   kafkaConfigShape,
   loadConfig,
+  retryConfigShape,
 } from '@order-saga/service-runtime';
 
 const PaymentsConfig = z.object({
   ...baseConfigShape,
   ...kafkaConfigShape,
   ...databaseConfigShape,
+  ...retryConfigShape,
   PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** Per-call timeout to the provider (milliseconds); a timed-out call is retried. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),

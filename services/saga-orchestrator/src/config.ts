@@ -4,12 +4,14 @@ import {
   databaseConfigShape,
   kafkaConfigShape,
   loadConfig,
+  retryConfigShape,
 } from '@order-saga/service-runtime';
 
 const OrchestratorConfig = z.object({
   ...baseConfigShape,
   ...kafkaConfigShape,
   ...databaseConfigShape,
+  ...retryConfigShape,
   /**
    * How often the deadline sweeper looks for sagas past their deadline (milliseconds). A saga is
    * given up at most this long after its deadline.

@@ -10,7 +10,14 @@ import {
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
 import { OutboxWriter } from '@order-saga/outbox';
 import { isDatabaseUnavailable, openDatabase } from '@order-saga/persistence';
-import type { BaseConfig, DatabaseConfig, KafkaConfig } from '../config';
+import {
+  messageRetryPolicy,
+  outboxRetryPolicy,
+  type BaseConfig,
+  type DatabaseConfig,
+  type KafkaConfig,
+  type RetryConfig,
+} from '../config';
 import type { ReadinessCheck } from '../health';
 import { createHttpApp, listenAddresses, type ListenAddresses } from '../http-app';
 import { routeProcessWarnings } from '../process-warnings';
@@ -47,7 +54,7 @@ export interface SagaParticipantParts {
 
 export interface SagaParticipantDefinition {
   readonly name: string;
-  readonly config: BaseConfig & KafkaConfig & DatabaseConfig;
+  readonly config: BaseConfig & KafkaConfig & DatabaseConfig & RetryConfig;
   readonly migrations: NonNullable<DataSourceOptions['migrations']>;
   readonly build: (context: SagaParticipantContext) => SagaParticipantParts;
 }
@@ -61,6 +68,9 @@ export async function bootSagaParticipant(
   definition: SagaParticipantDefinition,
 ): Promise<{ app: INestApplication; logger: Logger } & ListenAddresses> {
   const { name, config } = definition;
+  // Before anything connects: a bad retry budget is a configuration error (exit 78).
+  const messageRetry = messageRetryPolicy(config);
+  const publishRetry = outboxRetryPolicy(config);
   const logger = createLogger(name, config.LOG_LEVEL);
   routeProcessWarnings(logger);
   const metrics = new SagaMetrics(name);
@@ -79,6 +89,7 @@ export async function bootSagaParticipant(
     databaseUrl: config.DATABASE_URL,
     logger,
     metrics,
+    publishRetry,
     ...(parts.consumer === undefined
       ? {}
       : {
@@ -90,6 +101,7 @@ export async function bootSagaParticipant(
             accepts: parts.consumer.accepts,
             handler: outagesOfTheDatabaseWait(parts.consumer.handler),
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
+            retry: messageRetry,
           },
         }),
   });

@@ -10,6 +10,7 @@ import type { MessageName } from '@order-saga/contracts';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import { OutboxRelay } from '@order-saga/outbox';
 import type { TransactionRunner } from '@order-saga/persistence';
+import type { RetryPolicy } from '@order-saga/resilience';
 
 export interface MessagingRuntimeOptions {
   readonly kafka: Kafka;
@@ -17,6 +18,8 @@ export interface MessagingRuntimeOptions {
   readonly databaseUrl: string;
   readonly logger: Logger;
   readonly metrics: SagaMetrics;
+  /** The relay's retries of a failed publish. */
+  readonly publishRetry?: RetryPolicy;
   /** Omit for a service that only publishes. */
   readonly consumer?: {
     readonly groupId: string;
@@ -24,6 +27,8 @@ export interface MessagingRuntimeOptions {
     readonly accepts: readonly MessageName[];
     readonly handler: EnvelopeHandler;
     readonly partitionsConsumedConcurrently?: number;
+    /** Per-message retries before a dead letter. */
+    readonly retry?: RetryPolicy;
   };
 }
 
@@ -50,6 +55,7 @@ export class MessagingRuntime {
       publisher: this.publisher,
       logger: options.logger.child({ component: 'outbox-relay' }),
       metrics: options.metrics,
+      ...(options.publishRetry === undefined ? {} : { publishRetry: options.publishRetry }),
     });
     this.consumer =
       options.consumer === undefined
