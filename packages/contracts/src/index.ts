@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './saga-mode';
 export * from './common';
 export * from './catalogue';
 export * from './envelope';

@@ -1,2 +1,3 @@
 export * from './inbox';
+export * from './inbox-transaction';
 export * from './migrations';

@@ -4,6 +4,7 @@ export * from './dead-letters/dead-letter-publisher';
 export * from './errors';
 export * from './consumer/delivery-policy';
 export * from './consumer/event-consumer';
+export * from './consumer/routes';
 export * from './kafka';
 export * from './publisher';
 export * from './readiness';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAGA_MODES } from '@order-saga/contracts';
 import { retryPolicy, type RetryPolicy } from '@order-saga/resilience';
 
 export class ConfigError extends Error {
@@ -55,7 +56,7 @@ export const kafkaConfigShape = {
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'may contain letters, digits, ".", "_" and "-"')
     .default(''),
-  SAGA_MODE: z.enum(['choreography', 'orchestration']).default('choreography'),
+  SAGA_MODE: z.enum(SAGA_MODES).default('choreography'),
   /** Partitions a consumer processes in parallel (messages within one are always sequential). */
   KAFKA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
 };

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { MESSAGES, type SagaTopic } from '@order-saga/contracts';
 import {
   ExpiredKeysSweeper,
   IDEMPOTENCY_MIGRATIONS,
@@ -11,12 +10,9 @@ import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadOrdersConfig } from './config';
-import {
-  ApplySagaFactHandler,
-  CONSUMER_NAME,
-  sagaInputs,
-} from './orders/application/apply-saga-fact.handler';
-import { CreateOrderHandler, SERVICE_NAME } from './orders/application/create-order.handler';
+import { ApplySagaFactHandler } from './orders/application/apply-saga-fact.handler';
+import { CreateOrderHandler } from './orders/application/create-order.handler';
+import { ordersRoutes } from './orders/application/orders.routes';
 import { ExpireOrdersHandler } from './orders/application/expire-orders.handler';
 import { OrderQueries } from './orders/application/order.queries';
 import { SagaBacklogSampler } from './orders/application/saga-backlog.sampler';
@@ -24,12 +20,13 @@ import { CreateOrders1732780000000 } from './orders/infrastructure/migrations/17
 import { SagaTimeline1764547400000 } from './orders/infrastructure/migrations/1764547400000-saga-timeline';
 import { OrderRepository } from './orders/infrastructure/order.repository';
 import { OrdersController } from './orders/interface/orders.controller';
+import { SERVICE } from './service';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
-void runService(SERVICE_NAME, () => {
+void runService(SERVICE.name, () => {
   const config = loadOrdersConfig();
   return bootSagaParticipant({
-    name: SERVICE_NAME,
+    service: SERVICE,
     config,
     // The outbox, inbox and idempotency tables come from their packages, as frozen versions.
     migrations: [
@@ -39,9 +36,9 @@ void runService(SERVICE_NAME, () => {
       SagaTimeline1764547400000,
       ...IDEMPOTENCY_MIGRATIONS,
     ],
-    build: ({ db, outbox, logger, metrics }) => {
+    build: ({ db, inbox, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
-      const apply = new ApplySagaFactHandler(db, orders, outbox, logger, metrics);
+      const apply = new ApplySagaFactHandler(inbox, orders, outbox, logger, metrics);
       const create = new CreateOrderHandler(
         db,
         orders,
@@ -57,14 +54,13 @@ void runService(SERVICE_NAME, () => {
           ? new ExpireOrdersHandler(db, orders, outbox, logger, metrics)
           : undefined;
       const backlog = new SagaBacklogSampler(db, orders, metrics);
-      const accepts = sagaInputs(config.SAGA_MODE);
       const records = new IdempotencyRecords();
       const cache =
         config.REDIS_URL === undefined
           ? undefined
           : new IdempotencyCache({
               url: config.REDIS_URL,
-              namespace: `${config.KAFKA_TOPIC_PREFIX}${SERVICE_NAME}:idempotency:`,
+              namespace: `${config.KAFKA_TOPIC_PREFIX}${SERVICE.name}:idempotency:`,
               logger,
             });
       const idempotent = new IdempotentRequests({
@@ -84,12 +80,7 @@ void runService(SERVICE_NAME, () => {
         batchSize: config.IDEMPOTENCY_SWEEP_BATCH,
       });
       return {
-        consumer: {
-          name: CONSUMER_NAME,
-          topics: [...new Set<SagaTopic>(accepts.map((name) => MESSAGES[name].topic))],
-          accepts,
-          handler: (envelope, delivery) => apply.handle(envelope, delivery.topic),
-        },
+        routes: ordersRoutes(apply),
         controllers: [OrdersController],
         providers: [
           { provide: CreateOrderHandler, useValue: create },

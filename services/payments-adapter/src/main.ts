@@ -3,18 +3,10 @@ import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadPaymentsConfig } from './config';
-import {
-  AuthorizePaymentHandler,
-  CONSUMER_NAME,
-  SERVICE_NAME,
-} from './payments/application/authorize-payment.handler';
+import { AuthorizePaymentHandler } from './payments/application/authorize-payment.handler';
+import { paymentsRoutes } from './payments/application/payments.routes';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
 import { RetryRefundHandler } from './payments/application/retry-refund.handler';
-import {
-  PAYMENT_INPUTS,
-  PaymentsRouter,
-  inputTopics,
-} from './payments/application/payments.router';
 import { ProviderCalls } from './payments/application/provider-calls';
 import { ApplyPaymentWebhookHandler } from './payments/application/apply-payment-webhook.handler';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
@@ -33,12 +25,13 @@ import {
   WEBHOOK_SETTINGS,
   type WebhookSettings,
 } from './payments/interface/payment-callback.controller';
+import { SERVICE } from './service';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
-void runService(SERVICE_NAME, () => {
+void runService(SERVICE.name, () => {
   const config = loadPaymentsConfig();
   return bootSagaParticipant({
-    name: SERVICE_NAME,
+    service: SERVICE,
     config,
     // The outbox and inbox tables come from their packages, as frozen versions.
     migrations: [
@@ -48,7 +41,7 @@ void runService(SERVICE_NAME, () => {
       RefundOutcome1764547300000,
       PaymentWebhooks1764576000000,
     ],
-    build: ({ db, outbox, logger, metrics }) => {
+    build: ({ db, inbox, outbox, logger, metrics }) => {
       const payments = new PaymentRepository();
       const provider = new PaymentProviderClient(
         config.PAYMENT_PROVIDER_URL,
@@ -57,6 +50,7 @@ void runService(SERVICE_NAME, () => {
       const calls = new ProviderCalls(db, payments, metrics);
       const refund = new RefundPaymentHandler(
         db,
+        inbox,
         payments,
         provider,
         calls,
@@ -65,11 +59,6 @@ void runService(SERVICE_NAME, () => {
         metrics,
         config.REFUND_MAX_REFUSALS,
       );
-      const router = new PaymentsRouter(
-        new AuthorizePaymentHandler(db, payments, provider, calls, outbox, logger, metrics),
-        refund,
-      );
-      const accepts = PAYMENT_INPUTS[config.SAGA_MODE];
       const webhooks: WebhookSettings = {
         secrets: [config.WEBHOOK_SECRET, config.WEBHOOK_SECRET_PREVIOUS].filter(
           (s): s is string => s !== undefined,
@@ -86,6 +75,19 @@ void runService(SERVICE_NAME, () => {
         webhooks.toleranceSeconds,
       );
       return {
+        routes: paymentsRoutes(
+          new AuthorizePaymentHandler(
+            db,
+            inbox,
+            payments,
+            provider,
+            calls,
+            outbox,
+            logger,
+            metrics,
+          ),
+          refund,
+        ),
         // Compensations that gave up: listed and retried by an operator (npm run saga).
         adminControllers: [CompensationsAdminController],
         // The provider's asynchronous results: public port, verified by signature.
@@ -101,12 +103,6 @@ void runService(SERVICE_NAME, () => {
           { provide: WEBHOOK_SETTINGS, useValue: webhooks },
           { provide: CALLBACK_LOGGER, useValue: logger },
         ],
-        consumer: {
-          name: CONSUMER_NAME,
-          topics: inputTopics(accepts),
-          accepts,
-          handler: (envelope, delivery) => router.route(envelope, delivery),
-        },
       };
     },
   });

@@ -1,25 +1,21 @@
 import 'reflect-metadata';
-import { TOPICS } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadOrchestratorConfig } from './config';
 import { ExpireSagasHandler } from './saga/application/expire-sagas.handler';
-import {
-  CONSUMER_NAME,
-  RunOrderSagaHandler,
-  SERVICE_NAME,
-} from './saga/application/run-order-saga.handler';
-import { ORCHESTRATOR_INPUTS } from './saga/application/saga-messages';
+import { RunOrderSagaHandler } from './saga/application/run-order-saga.handler';
+import { sagaRoutes } from './saga/application/saga.routes';
 import { CreateSagas1732780300000 } from './saga/infrastructure/migrations/1732780300000-create-sagas';
 import { SagaProgress1764547200000 } from './saga/infrastructure/migrations/1764547200000-saga-progress';
 import { SagaRepository } from './saga/infrastructure/saga.repository';
+import { SERVICE } from './service';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
-void runService(SERVICE_NAME, () => {
+void runService(SERVICE.name, () => {
   const config = loadOrchestratorConfig();
   return bootSagaParticipant({
-    name: SERVICE_NAME,
+    service: SERVICE,
     config,
     // The outbox and inbox tables come from their packages, as frozen versions.
     migrations: [
@@ -28,17 +24,11 @@ void runService(SERVICE_NAME, () => {
       CreateSagas1732780300000,
       SagaProgress1764547200000,
     ],
-    build: ({ db, outbox, logger, metrics }) => {
+    build: ({ db, inbox, outbox, logger, metrics }) => {
       const sagas = new SagaRepository();
-      const saga = new RunOrderSagaHandler(db, sagas, outbox, logger, metrics);
       const expire = new ExpireSagasHandler(db, sagas, outbox, logger, metrics);
       return {
-        consumer: {
-          name: CONSUMER_NAME,
-          topics: [TOPICS.ordersEvents, TOPICS.paymentsEvents, TOPICS.inventoryEvents],
-          accepts: ORCHESTRATOR_INPUTS,
-          handler: (envelope, delivery) => saga.handle(envelope, delivery.topic),
-        },
+        routes: sagaRoutes(new RunOrderSagaHandler(inbox, sagas, logger)),
         background: [
           new PeriodicTask(
             'saga-deadline-sweeper',

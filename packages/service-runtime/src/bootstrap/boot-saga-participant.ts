@@ -1,11 +1,15 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import { topicName, type MessageName, type SagaTopic } from '@order-saga/contracts';
+import { topicName, type SagaMode } from '@order-saga/contracts';
+import { InboxTransactions } from '@order-saga/inbox';
 import {
   DependencyUnavailableError,
+  acceptedMessages,
   createKafka,
+  routeHandler,
   type EnvelopeHandler,
+  type RoutesByMode,
 } from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
 import { OutboxWriter } from '@order-saga/outbox';
@@ -25,23 +29,31 @@ import { shellModule } from '../shell-module';
 import { MessagingRuntime } from './messaging-runtime';
 import type { BackgroundTask } from './periodic-task';
 
+/** Who a service is: declared once, in its `src/service.ts`. */
+export interface ServiceIdentity {
+  /** Logs, metrics, CloudEvents `source`, Kafka client id. */
+  readonly name: string;
+  /** Its inbox's consumer name; with the topic prefix, also its Kafka consumer group. */
+  readonly consumer: string;
+}
+
 /** What a saga participant's composition root gets to build its use cases from. */
 export interface SagaParticipantContext {
   readonly db: DataSource;
   readonly outbox: OutboxWriter;
+  /** Claim + effects + outbox append in one transaction, for this service's consumer. */
+  readonly inbox: InboxTransactions;
+  readonly mode: SagaMode;
   readonly logger: Logger;
   readonly metrics: SagaMetrics;
 }
 
 export interface SagaParticipantParts {
-  /** The service's consumer: its inbox name doubles as the Kafka group id. */
-  readonly consumer?: {
-    readonly name: string;
-    readonly topics: readonly SagaTopic[];
-    /** The message types it acts on; the others on those topics are skipped undecoded. */
-    readonly accepts: readonly MessageName[];
-    readonly handler: EnvelopeHandler;
-  };
+  /**
+   * What the consumer does, per saga mode (declared in the service's application/); the
+   * bootstrap subscribes to the topics of the configured mode and acts on its routes only.
+   */
+  readonly routes?: RoutesByMode;
   readonly controllers?: Type<unknown>[];
   /** Operator endpoints (@AdminController), on the admin port only. */
   readonly adminControllers?: Type<unknown>[];
@@ -53,7 +65,7 @@ export interface SagaParticipantParts {
 }
 
 export interface SagaParticipantDefinition {
-  readonly name: string;
+  readonly service: ServiceIdentity;
   readonly config: BaseConfig & KafkaConfig & DatabaseConfig & RetryConfig;
   readonly migrations: NonNullable<DataSourceOptions['migrations']>;
   readonly build: (context: SagaParticipantContext) => SagaParticipantParts;
@@ -67,7 +79,9 @@ export interface SagaParticipantDefinition {
 export async function bootSagaParticipant(
   definition: SagaParticipantDefinition,
 ): Promise<{ app: INestApplication; logger: Logger } & ListenAddresses> {
-  const { name, config } = definition;
+  const { service, config } = definition;
+  const { name } = service;
+  const mode = config.SAGA_MODE;
   // Before anything connects: a bad retry budget is a configuration error (exit 78).
   const messageRetry = messageRetryPolicy(config);
   const publishRetry = outboxRetryPolicy(config);
@@ -82,7 +96,9 @@ export async function bootSagaParticipant(
     logger,
   });
   const outbox = new OutboxWriter(config.KAFKA_TOPIC_PREFIX);
-  const parts = definition.build({ db, outbox, logger, metrics });
+  const inbox = new InboxTransactions(db, outbox, service.consumer, metrics);
+  const parts = definition.build({ db, outbox, inbox, mode, logger, metrics });
+  const consumed = parts.routes?.[mode] ?? undefined;
   const messaging = new MessagingRuntime({
     kafka: createKafka({ clientId: name, brokers: config.KAFKA_BROKERS, logger }),
     db,
@@ -90,16 +106,14 @@ export async function bootSagaParticipant(
     logger,
     metrics,
     publishRetry,
-    ...(parts.consumer === undefined
+    ...(consumed === undefined
       ? {}
       : {
           consumer: {
-            groupId: `${config.KAFKA_TOPIC_PREFIX}${parts.consumer.name}`,
-            topics: parts.consumer.topics.map((topic) =>
-              topicName(topic, config.KAFKA_TOPIC_PREFIX),
-            ),
-            accepts: parts.consumer.accepts,
-            handler: outagesOfTheDatabaseWait(parts.consumer.handler),
+            groupId: `${config.KAFKA_TOPIC_PREFIX}${service.consumer}`,
+            topics: consumed.topics.map((topic) => topicName(topic, config.KAFKA_TOPIC_PREFIX)),
+            accepts: acceptedMessages(consumed.routes),
+            handler: outagesOfTheDatabaseWait(routeHandler(consumed.routes)),
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
             retry: messageRetry,
           },

@@ -1,11 +1,14 @@
 import { createEnvelope, type AnyEnvelope, type CancellationReason } from '@order-saga/contracts';
-import { causedBy } from '@order-saga/messaging';
-import { claimInboxMessage } from '@order-saga/inbox';
-import type { TransactionRunner } from '@order-saga/persistence';
+import type { InboxTransactions } from '@order-saga/inbox';
+import { causedBy, type Delivery } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
-import type { OutboxWriter } from '@order-saga/outbox';
+import { SERVICE } from '../../service';
 import type { InventoryRepository } from '../infrastructure/inventory.repository';
-import { CONSUMER_NAME, SERVICE_NAME } from './reserve-inventory.handler';
+
+type ReleaseOutcome =
+  | { readonly kind: 'cancelled-before-reserving' }
+  | { readonly kind: 'not-needed'; readonly status: string }
+  | { readonly kind: 'released'; readonly reservationId: string };
 
 /**
  * The saga's compensation of a reservation (on ReleaseInventory, or OrderDeadlineExceeded in
@@ -17,45 +20,46 @@ import { CONSUMER_NAME, SERVICE_NAME } from './reserve-inventory.handler';
  */
 export class ReleaseInventoryHandler {
   constructor(
-    private readonly db: TransactionRunner,
+    private readonly inbox: InboxTransactions,
     private readonly inventory: InventoryRepository,
-    private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
   ) {}
 
-  async handle(event: AnyEnvelope, reason: CancellationReason, topic: string): Promise<void> {
+  async handle(event: AnyEnvelope, reason: CancellationReason, delivery: Delivery): Promise<void> {
     const orderId = event.subject;
-    const outcome = await this.db.transaction(async (tx) => {
-      if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return 'duplicate' as const;
+    const outcome = await this.inbox.apply<ReleaseOutcome>(event, delivery, async (tx) => {
       const reservation = await this.inventory.lockOrCancelReservation(tx, orderId);
-      if (reservation === 'cancelled-before-reserving') return reservation;
+      if (reservation === 'cancelled-before-reserving')
+        return { result: { kind: 'cancelled-before-reserving' } };
       if (reservation.status !== 'RESERVED')
-        return { released: false as const, status: reservation.status };
+        return { result: { kind: 'not-needed', status: reservation.status } };
       await this.inventory.release(tx, reservation.id, reservation.items);
-      await this.outbox.append(tx, [
-        createEnvelope(
-          'InventoryReleased',
-          orderId,
-          { orderId, reservationId: reservation.id, items: [...reservation.items], reason },
-          causedBy(event, SERVICE_NAME),
-        ),
-      ]);
-      return { released: true as const, reservationId: reservation.id };
+      return {
+        result: { kind: 'released', reservationId: reservation.id },
+        messages: [
+          createEnvelope(
+            'InventoryReleased',
+            orderId,
+            { orderId, reservationId: reservation.id, items: [...reservation.items], reason },
+            causedBy(event, SERVICE.name),
+          ),
+        ],
+      };
     });
+    if (outcome.duplicate) return;
 
     const log = this.logger.child({ orderId, correlationId: event.correlationId, reason });
-    if (outcome === 'duplicate') {
-      this.metrics.inboxDuplicates.inc({ topic });
-    } else if (outcome === 'cancelled-before-reserving') {
+    const { result } = outcome;
+    if (result.kind === 'cancelled-before-reserving') {
       this.metrics.sagaCompensations.inc({ step: 'inventory', outcome: 'not_needed' });
       log.info('inventory.cancelled_before_reserving');
-    } else if (!outcome.released) {
+    } else if (result.kind === 'not-needed') {
       this.metrics.sagaCompensations.inc({ step: 'inventory', outcome: 'not_needed' });
-      log.info({ status: outcome.status }, 'inventory.release_not_needed');
+      log.info({ status: result.status }, 'inventory.release_not_needed');
     } else {
       this.metrics.sagaCompensations.inc({ step: 'inventory', outcome: 'compensated' });
-      log.info({ reservationId: outcome.reservationId }, 'inventory.released');
+      log.info({ reservationId: result.reservationId }, 'inventory.released');
     }
   }
 }

@@ -1,13 +1,12 @@
-import { type AnyEnvelope, type MessageName } from '@order-saga/contracts';
-import { TerminalError, causedBy } from '@order-saga/messaging';
-import { claimInboxMessage } from '@order-saga/inbox';
-import type { TransactionRunner } from '@order-saga/persistence';
+import { type AnyEnvelope, type MessageName, type SagaMode } from '@order-saga/contracts';
+import type { InboxTransactions } from '@order-saga/inbox';
+import { TerminalError, causedBy, type Delivery } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, sagaFacts } from '@order-saga/saga-definition';
+import { SERVICE } from '../../service';
 import type { OrderRepository } from '../infrastructure/order.repository';
 import { advanceOrder, isTerminal, type OrderFact } from './advance-order';
-import { SERVICE_NAME } from './create-order.handler';
 
 /** Translates a consumed message into the fact it states about an order, if any. */
 function factOf(envelope: AnyEnvelope): OrderFact | undefined {
@@ -64,14 +63,12 @@ function factOf(envelope: AnyEnvelope): OrderFact | undefined {
   }
 }
 
-export const CONSUMER_NAME = 'orders-service.saga';
-
 /**
  * The facts that move an order: every fact of the declared saga, and in orchestration the
  * orchestrator's word that the saga ran out of time (in choreography this service decides that
  * itself, see ExpireOrdersHandler).
  */
-export function sagaInputs(mode: 'choreography' | 'orchestration'): MessageName[] {
+export function sagaInputs(mode: SagaMode): MessageName[] {
   return [...sagaFacts(ORDER_SAGA), ...(mode === 'orchestration' ? [ORDER_SAGA.abortedBy] : [])];
 }
 
@@ -83,14 +80,14 @@ export function sagaInputs(mode: 'choreography' | 'orchestration'): MessageName[
  */
 export class ApplySagaFactHandler {
   constructor(
-    private readonly db: TransactionRunner,
+    private readonly inbox: InboxTransactions,
     private readonly orders: OrderRepository,
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
   ) {}
 
-  async handle(envelope: AnyEnvelope, topic: string): Promise<void> {
+  async handle(envelope: AnyEnvelope, delivery: Delivery): Promise<void> {
     const input = factOf(envelope);
     if (input === undefined) return; // a message type this service does not act on
     const orderId = envelope.subject;
@@ -100,8 +97,8 @@ export class ApplySagaFactHandler {
       messageType: envelope.type,
     });
 
-    const outcome = await this.db.transaction(async (tx) => {
-      if (!(await claimInboxMessage(tx, CONSUMER_NAME, envelope))) return 'duplicate' as const;
+    // advanceOrder appends the order's outcome message to the outbox itself, in this transaction.
+    const applied = await this.inbox.apply(envelope, delivery, async (tx) => {
       const order = await this.orders.lock(tx, orderId);
       if (order === undefined) {
         throw new TerminalError(
@@ -116,16 +113,16 @@ export class ApplySagaFactHandler {
         order,
         input,
         { messageId: envelope.id, type: envelope.type },
-        causedBy(envelope, SERVICE_NAME),
+        causedBy(envelope, SERVICE.name),
       );
-      return { ...advance, createdAt: order.createdAt };
+      return { result: { ...advance, createdAt: order.createdAt } };
     });
 
-    if (outcome === 'duplicate') {
-      this.metrics.inboxDuplicates.inc({ topic });
+    if (applied.duplicate) {
       log.info({ messageId: envelope.id }, 'order.duplicate_ignored');
       return;
     }
+    const outcome = applied.result;
     if (!outcome.applied) {
       if (outcome.late) log.warn({ status: outcome.from }, 'order.late_fact_recorded');
       else log.info({ status: outcome.from }, 'order.late_fact_ignored');

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createEnvelope } from '@order-saga/contracts';
+import { createEnvelope, type SagaMode } from '@order-saga/contracts';
 import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
 import type { Logger } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, summarize } from '@order-saga/saga-definition';
+import { SERVICE } from '../../service';
 import { orderTotal, type NewOrder, type OrderView, type SagaStep } from '../domain/order';
 import type { OrderRepository } from '../infrastructure/order.repository';
 
@@ -13,8 +14,6 @@ export interface CommandContext {
   readonly traceparent: string;
   readonly tracestate: string | null;
 }
-
-export const SERVICE_NAME = 'orders-service';
 
 /**
  * Creates an order and starts its saga: the order row, its lines, its initial steps and the
@@ -29,7 +28,7 @@ export class CreateOrderHandler {
     private readonly logger: Logger,
     /** The deployment's deadline; an order may ask for its own within the saga's bounds. */
     private readonly sagaDeadlineMs: number,
-    private readonly sagaMode: 'choreography' | 'orchestration',
+    private readonly sagaMode: SagaMode,
   ) {}
 
   /**
@@ -58,7 +57,7 @@ export class CreateOrderHandler {
         deadline: deadline.toISOString(),
       },
       {
-        source: SERVICE_NAME,
+        source: SERVICE.name,
         correlationId: context.correlationId,
         causationId: null,
         traceparent: context.traceparent,

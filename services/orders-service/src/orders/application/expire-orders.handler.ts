@@ -10,7 +10,7 @@ import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, compensationOrder } from '@order-saga/saga-definition';
 import type { OrderRepository } from '../infrastructure/order.repository';
 import { advanceOrder, isTerminal } from './advance-order';
-import { SERVICE_NAME } from './create-order.handler';
+import { SERVICE } from '../../service';
 
 /**
  * The choreography deadline sweeper: every order whose saga is still running past its deadline
@@ -45,7 +45,7 @@ export class ExpireOrdersHandler {
           order.id,
           { orderId: order.id, deadline: order.deadline.toISOString(), compensations },
           {
-            source: SERVICE_NAME,
+            source: SERVICE.name,
             correlationId: order.correlationId,
             causationId: null,
             traceparent: formatTraceparent(
@@ -65,7 +65,7 @@ export class ExpireOrdersHandler {
           },
           { messageId: deadlineExceeded.id, type: deadlineExceeded.type },
           {
-            source: SERVICE_NAME,
+            source: SERVICE.name,
             correlationId: order.correlationId,
             causationId: deadlineExceeded.id,
             traceparent: deadlineExceeded.traceparent,

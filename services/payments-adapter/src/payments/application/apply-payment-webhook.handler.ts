@@ -12,7 +12,7 @@ import type { TransactionRunner } from '@order-saga/persistence';
 import type { Payment } from '../domain/payment';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import type { WebhookSignatureRepository } from '../infrastructure/webhook-signature.repository';
-import { SERVICE_NAME } from './authorize-payment.handler';
+import { SERVICE } from '../../service';
 import {
   recordAuthorization,
   reportAuthorization,
@@ -127,7 +127,7 @@ export class ApplyPaymentWebhookHandler {
 function causationOf(payment: Payment): Causation {
   const { requestedBy } = payment;
   return {
-    source: SERVICE_NAME,
+    source: SERVICE.name,
     correlationId: requestedBy.correlationId ?? payment.orderId,
     causationId: requestedBy.messageId,
     traceparent: formatTraceparent(childContext(parseTraceparent(requestedBy.traceparent))),

@@ -1,17 +1,20 @@
-import { createEnvelope, type AnyEnvelope, type OrderLine } from '@order-saga/contracts';
-import { causedBy } from '@order-saga/messaging';
-import { claimInboxMessage } from '@order-saga/inbox';
-import { type TransactionRunner } from '@order-saga/persistence';
+import {
+  createEnvelope,
+  type AnyEnvelope,
+  type Causation,
+  type OrderLine,
+} from '@order-saga/contracts';
+import type { InboxTransactions } from '@order-saga/inbox';
+import { causedBy, type Delivery } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
-import { authorizationKey } from '../domain/payment';
+import type { TransactionRunner } from '@order-saga/persistence';
+import { SERVICE } from '../../service';
+import { authorizationKey, chargeStep, type Payment } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import type { ProviderCalls } from './provider-calls';
 import { recordAuthorization, reportAuthorization } from './record-authorization';
-
-export const SERVICE_NAME = 'payments-adapter';
-export const CONSUMER_NAME = 'payments-adapter.saga';
 
 /** A charge to make, whichever message asked for it. */
 export interface PaymentRequest {
@@ -23,16 +26,19 @@ export interface PaymentRequest {
 }
 
 /**
- * Charges an order (on OrderCreated or AuthorizePayment). Three steps, each safe to repeat:
+ * Charges an order (on OrderCreated or AuthorizePayment): short transactions around the provider
+ * call, never a transaction held across it. Each step is safe to repeat:
  *  1. record the PENDING payment and PaymentInitiated (once per order, whatever the redeliveries);
- *  2. call the provider with an idempotency key derived from the order id;
- *  3. in one transaction: claim the message in the inbox, record the outcome, emit
- *     PaymentConfirmed or PaymentFailed.
+ *  2. call the provider with an idempotency key derived from the order id (`authorize` below:
+ *     the seam for in-call retries and the circuit breaker);
+ *  3. in an inbox transaction: record the outcome, emit PaymentConfirmed or PaymentFailed (or,
+ *     asynchronously, wait for the provider's webhook).
  * A crash between 1 and 3 redelivers the message; step 2 then replays at the provider.
  */
 export class AuthorizePaymentHandler {
   constructor(
     private readonly db: TransactionRunner,
+    private readonly inbox: InboxTransactions,
     private readonly payments: PaymentRepository,
     private readonly provider: PaymentProviderClient,
     private readonly calls: ProviderCalls,
@@ -43,77 +49,31 @@ export class AuthorizePaymentHandler {
 
   /**
    * `event` is what asked for the charge: OrderCreated (choreography) or AuthorizePayment
-   * (orchestration); `order` is the charge it describes.
+   * (orchestration); `charge` is the charge it describes.
    */
-  async handle(event: AnyEnvelope, order: PaymentRequest, topic: string): Promise<void> {
-    const log = this.logger.child({ orderId: order.orderId, correlationId: event.correlationId });
-    const payment = await this.db.transaction(async (tx) => {
-      const result = await this.payments.createPending(tx, {
-        orderId: order.orderId,
-        amount: order.amount,
-        currency: order.currency,
-        paymentMethod: order.paymentMethod,
-        items: order.items,
-        requestedBy: {
-          messageId: event.id,
-          correlationId: event.correlationId,
-          traceparent: event.traceparent,
-          tracestate: event.tracestate,
-        },
-      });
-      if (result.created) {
-        const initiated = createEnvelope(
-          'PaymentInitiated',
-          order.orderId,
-          {
-            orderId: order.orderId,
-            paymentId: result.payment.id,
-            amount: order.amount,
-            currency: order.currency,
-          },
-          causedBy(event, SERVICE_NAME),
-        );
-        await this.outbox.append(tx, [initiated]);
-      }
-      return result.payment;
-    });
-    if (payment.status !== 'PENDING') {
+  async handle(event: AnyEnvelope, charge: PaymentRequest, delivery: Delivery): Promise<void> {
+    const log = this.logger.child({ orderId: charge.orderId, correlationId: event.correlationId });
+    const causation = causedBy(event, SERVICE.name);
+    const payment = await this.recordPending(event, charge, causation);
+    if (chargeStep(payment) === 'already-decided') {
       // Decided by an earlier delivery (its inbox row committed with the decision): a redelivery.
       // No inbox pre-read on the hot path: the idempotent insert above answers the same question.
-      this.metrics.inboxDuplicates.inc({ topic });
+      this.metrics.inboxDuplicates.inc({ topic: delivery.topic });
       return;
     }
-
-    const causation = causedBy(event, SERVICE_NAME);
-    const { result, attempts } = await this.calls
-      .run(
-        { paymentId: payment.id, operation: 'authorize', previousAttempts: payment.attempts },
-        () =>
-          this.provider.authorize(
-            {
-              idempotencyKey: authorizationKey(order.orderId),
-              reference: order.orderId,
-              amount: order.amount,
-              currency: order.currency,
-              paymentMethod: order.paymentMethod,
-            },
-            causation,
-          ),
-        (outcome) => outcome.kind,
-      )
-      .catch((error: unknown) => {
+    const { result, attempts } = await this.authorize(payment, charge, causation).catch(
+      (error: unknown) => {
         log.warn({ err: error }, 'payment.provider_unavailable');
         throw error; // the consumer classifies it: retried with backoff, or dead-lettered if terminal
-      });
-
-    const applied = await this.db.transaction(async (tx) => {
-      if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
-      const current = await this.payments.findByOrder(tx, order.orderId, true);
-      if (current?.status !== 'PENDING') return false;
+      },
+    );
+    const applied = await this.inbox.apply(event, delivery, async (tx) => {
+      const current = await this.payments.findByOrder(tx, charge.orderId, true);
+      if (current?.status !== 'PENDING') return { result: false };
       if (result.kind === 'pending') {
         // Asynchronous: the decision comes later by webhook (POST /payments/callback).
         await this.payments.recordProviderPayment(tx, payment.id, result.providerPaymentId);
-        return true;
+        return { result: true };
       }
       await recordAuthorization(
         tx,
@@ -123,11 +83,68 @@ export class AuthorizePaymentHandler {
         causation,
         attempts,
       );
-      return true;
+      return { result: true };
     });
-    if (!applied) return;
+    if (applied.duplicate || !applied.result) return;
     if (result.kind === 'pending')
       log.info({ paymentId: payment.id, attempts }, 'payment.awaiting_webhook');
     else reportAuthorization(log, this.metrics, payment, result, attempts);
+  }
+
+  /** Step 1: the PENDING payment and PaymentInitiated, once per order. */
+  private recordPending(
+    event: AnyEnvelope,
+    charge: PaymentRequest,
+    causation: Causation,
+  ): Promise<Payment> {
+    return this.db.transaction(async (tx) => {
+      const result = await this.payments.createPending(tx, {
+        orderId: charge.orderId,
+        amount: charge.amount,
+        currency: charge.currency,
+        paymentMethod: charge.paymentMethod,
+        items: charge.items,
+        requestedBy: {
+          messageId: event.id,
+          correlationId: event.correlationId,
+          traceparent: event.traceparent,
+          tracestate: event.tracestate,
+        },
+      });
+      if (result.created) {
+        const { orderId, amount, currency } = charge;
+        await this.outbox.append(tx, [
+          createEnvelope(
+            'PaymentInitiated',
+            orderId,
+            { orderId, paymentId: result.payment.id, amount, currency },
+            causation,
+          ),
+        ]);
+      }
+      return result.payment;
+    });
+  }
+
+  /**
+   * Step 2, outside any transaction: the one call to the payment provider, recorded as an
+   * attempt whatever its outcome. In-call retries and the circuit breaker wrap this call.
+   */
+  private authorize(payment: Payment, charge: PaymentRequest, causation: Causation) {
+    return this.calls.run(
+      { paymentId: payment.id, operation: 'authorize', previousAttempts: payment.attempts },
+      () =>
+        this.provider.authorize(
+          {
+            idempotencyKey: authorizationKey(charge.orderId),
+            reference: charge.orderId,
+            amount: charge.amount,
+            currency: charge.currency,
+            paymentMethod: charge.paymentMethod,
+          },
+          causation,
+        ),
+      (outcome) => outcome.kind,
+    );
   }
 }

@@ -4,8 +4,8 @@ import {
   type CancellationReason,
   type Causation,
 } from '@order-saga/contracts';
-import { TerminalError, causedBy } from '@order-saga/messaging';
-import { claimInboxMessage, inboxContains } from '@order-saga/inbox';
+import type { InboxTransactions } from '@order-saga/inbox';
+import { TerminalError, causedBy, type Delivery } from '@order-saga/messaging';
 import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
@@ -13,7 +13,7 @@ import { refundKey, type Payment } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import type { ProviderCalls } from './provider-calls';
-import { CONSUMER_NAME, SERVICE_NAME } from './authorize-payment.handler';
+import { SERVICE } from '../../service';
 
 /** A refund the provider refused, still within its retry budget: the consumer retries it. */
 export class RefundRefusedError extends Error {
@@ -36,6 +36,7 @@ export class RefundRefusedError extends Error {
 export class RefundPaymentHandler {
   constructor(
     private readonly db: TransactionRunner,
+    private readonly inbox: InboxTransactions,
     private readonly payments: PaymentRepository,
     private readonly provider: PaymentProviderClient,
     private readonly calls: ProviderCalls,
@@ -53,13 +54,10 @@ export class RefundPaymentHandler {
     event: AnyEnvelope,
     orderId: string,
     reason: CancellationReason,
-    topic: string,
+    delivery: Delivery,
   ): Promise<void> {
     const log = this.logger.child({ orderId, correlationId: event.correlationId, reason });
-    if (await inboxContains(this.db, CONSUMER_NAME, event.id)) {
-      this.metrics.inboxDuplicates.inc({ topic });
-      return;
-    }
+    if (await this.inbox.alreadyApplied(event, delivery)) return;
     const payment = await this.payments.findByOrder(this.db, orderId);
     if (payment === undefined && event.name !== 'OrderDeadlineExceeded') {
       throw new TerminalError(
@@ -69,14 +67,14 @@ export class RefundPaymentHandler {
     }
     if (payment?.status !== 'CONFIRMED' || payment.providerPaymentId === null) {
       // Nothing was captured (or it is already refunded): record the message, change nothing.
-      await this.db.transaction((tx) => claimInboxMessage(tx, CONSUMER_NAME, event));
+      await this.inbox.apply(event, delivery, () => Promise.resolve({ result: undefined }));
       if (payment?.status !== 'REFUNDED')
         this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'not_needed' });
       log.info({ status: payment?.status ?? 'none' }, 'payment.refund_not_needed');
       return;
     }
 
-    const causation = causedBy(event, SERVICE_NAME);
+    const causation = causedBy(event, SERVICE.name);
     const result = await this.refundOnce(payment, causation).catch((error: unknown) => {
       log.warn({ err: error }, 'payment.refund_unavailable');
       throw error; // the consumer classifies it: an outage is waited out
@@ -93,11 +91,10 @@ export class RefundPaymentHandler {
           `refund refused (${refusals} of ${this.maxRefusals}): ${result.detail}`,
         );
       }
-      const gaveUp = await this.db.transaction(async (tx) => {
-        if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
-        return this.recordGiveUp(tx, orderId, reason, result.detail, refusals, causation);
-      });
-      if (gaveUp) {
+      const gaveUp = await this.inbox.apply(event, delivery, async (tx) => ({
+        result: await this.recordGiveUp(tx, orderId, reason, result.detail, refusals, causation),
+      }));
+      if (!gaveUp.duplicate && gaveUp.result) {
         this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'failed' });
         log.error(
           { paymentId: payment.id, refusals, detail: result.detail },
@@ -107,18 +104,17 @@ export class RefundPaymentHandler {
       return;
     }
 
-    const applied = await this.db.transaction(async (tx) => {
-      if (!(await claimInboxMessage(tx, CONSUMER_NAME, event))) return false;
-      return this.recordRefund(
+    const applied = await this.inbox.apply(event, delivery, async (tx) => ({
+      result: await this.recordRefund(
         tx,
         orderId,
         ['CONFIRMED'],
         result.providerRefundId,
         reason,
         causation,
-      );
-    });
-    if (applied) {
+      ),
+    }));
+    if (!applied.duplicate && applied.result) {
       this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'compensated' });
       log.info(
         { paymentId: payment.id, providerRefundId: result.providerRefundId },

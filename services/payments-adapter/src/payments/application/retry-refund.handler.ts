@@ -7,7 +7,7 @@ import {
 } from '@order-saga/observability';
 import type { TransactionRunner } from '@order-saga/persistence';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
-import { SERVICE_NAME } from './authorize-payment.handler';
+import { SERVICE } from '../../service';
 import type { RefundPaymentHandler } from './refund-payment.handler';
 
 export type RetryOutcome =
@@ -40,7 +40,7 @@ export class RetryRefundHandler {
     const reason = payment.refundReason ?? 'DEADLINE_EXCEEDED';
     const context = payment.refundContext;
     const causation = {
-      source: SERVICE_NAME,
+      source: SERVICE.name,
       correlationId: context?.correlationId ?? orderId,
       causationId: null,
       traceparent: formatTraceparent(childContext(parseTraceparent(context?.traceparent))),

@@ -58,3 +58,11 @@ export function authorizationKey(orderId: string): string {
 export function refundKey(orderId: string): string {
   return `order:${orderId}:refund`;
 }
+
+/**
+ * What a charge request means for the payment the adapter already has. A payment that is no
+ * longer PENDING was decided by an earlier delivery (its inbox row committed with the decision).
+ */
+export function chargeStep(payment: Pick<Payment, 'status'>): 'charge' | 'already-decided' {
+  return payment.status === 'PENDING' ? 'charge' : 'already-decided';
+}

@@ -9,7 +9,8 @@ import type { TransactionRunner } from '@order-saga/persistence';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { decide } from '../domain/order-saga';
 import type { SagaRepository } from '../infrastructure/saga.repository';
-import { SERVICE_NAME, outputMessage } from './saga-messages';
+import { SERVICE } from '../../service';
+import { outputMessage } from './saga-messages';
 
 /**
  * The orchestrator's deadline sweeper: every running saga whose deadline passed is given up and
@@ -38,7 +39,7 @@ export class ExpireSagasHandler {
         await this.sagas.save(tx, decision.state, undefined);
         // No message caused this one: the clock did. It still joins the order's trace.
         const causation = {
-          source: SERVICE_NAME,
+          source: SERVICE.name,
           correlationId: state.order.correlationId ?? state.order.orderId,
           causationId: null,
           traceparent: formatTraceparent(childContext(parseTraceparent(state.order.traceparent))),

@@ -7,8 +7,6 @@ import {
 import { ORDER_SAGA, classifyFact, sagaFacts } from '@order-saga/saga-definition';
 import type { SagaFact, SagaOutput, SagaState } from '../domain/order-saga';
 
-export const SERVICE_NAME = 'saga-orchestrator';
-
 /**
  * The facts the orchestrator decides on: the saga's start and every outcome its definition
  * declares (a step merely started changes no decision).

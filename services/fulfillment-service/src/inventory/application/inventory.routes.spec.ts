@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope, type AnyEnvelope } from '@order-saga/contracts';
 import { ORDER_SAGA, choreographyInputs } from '@order-saga/saga-definition';
-import { INVENTORY_INPUTS, InventoryRouter, inputTopics } from './inventory.router';
+import { routeHandler } from '@order-saga/messaging';
+import { INVENTORY_INPUTS, inventoryRoutes } from './inventory.routes';
 
 const orderId = randomUUID();
 const causation = { source: 'test', correlationId: 'c-1', causationId: null, traceparent: null };
@@ -37,15 +38,29 @@ const samples: Record<string, AnyEnvelope> = {
   ),
 };
 
-async function routed(name: string): Promise<string[]> {
-  const calls: string[] = [];
-  const router = new InventoryRouter(
+const delivery = { topic: 't', partition: 0, offset: '0', attempt: 1 };
+
+function routesWith(calls: string[]) {
+  return inventoryRoutes(
     { handle: () => Promise.resolve(void calls.push('reserve')) },
     { handle: (_event, reason) => Promise.resolve(void calls.push(`release (${reason})`)) },
   );
+}
+
+const topicsOf = (mode: 'choreography' | 'orchestration'): readonly string[] =>
+  routesWith([])[mode]?.topics ?? [];
+
+async function routed(name: string): Promise<string[]> {
+  const calls: string[] = [];
+  const routes = routesWith(calls);
   const envelope = samples[name];
   if (envelope === undefined) throw new Error(`no sample ${name}`);
-  await router.route(envelope, 't');
+  // Each message through the routes of the mode that consumes it, as the bootstrap wires them.
+  for (const mode of ['choreography', 'orchestration'] as const) {
+    const consumed = routes[mode];
+    if (consumed !== null && consumed.routes[envelope.name] !== undefined)
+      await routeHandler(consumed.routes)(envelope, delivery);
+  }
   return calls;
 }
 
@@ -53,10 +68,7 @@ describe('fulfillment-service follows the declared saga', () => {
   it('consumes in choreography exactly what the definition says the inventory step reacts to', () => {
     const { action, compensation } = choreographyInputs(ORDER_SAGA, 'inventory');
     expect(INVENTORY_INPUTS.choreography).toEqual([action, ...compensation]);
-    expect(inputTopics(INVENTORY_INPUTS.choreography)).toEqual([
-      'payments.events',
-      'orders.events',
-    ]);
+    expect(topicsOf('choreography')).toEqual(['payments.events', 'orders.events']);
   });
 
   it('reserves on the trigger and releases when the saga is aborted', async () => {
@@ -66,7 +78,7 @@ describe('fulfillment-service follows the declared saga', () => {
 
   it('obeys in orchestration the step command and its compensation command', async () => {
     expect(INVENTORY_INPUTS.orchestration).toEqual(['ReserveInventory', 'ReleaseInventory']);
-    expect(inputTopics(INVENTORY_INPUTS.orchestration)).toEqual(['inventory.commands']);
+    expect(topicsOf('orchestration')).toEqual(['inventory.commands']);
     expect(await routed('ReserveInventory')).toEqual(['reserve']);
     expect(await routed('ReleaseInventory')).toEqual(['release (OUT_OF_STOCK)']);
   });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope, type AnyEnvelope } from '@order-saga/contracts';
 import { ORDER_SAGA, choreographyInputs } from '@order-saga/saga-definition';
-import { PAYMENT_INPUTS, PaymentsRouter, inputTopics } from './payments.router';
+import { routeHandler } from '@order-saga/messaging';
+import { PAYMENT_INPUTS, paymentsRoutes } from './payments.routes';
 
 const orderId = randomUUID();
 const causation = { source: 'test', correlationId: 'c-1', causationId: null, traceparent: null };
@@ -48,17 +49,31 @@ const samples: Record<string, AnyEnvelope> = {
   ),
 };
 
-async function routed(name: string): Promise<string[]> {
-  const calls: string[] = [];
-  const router = new PaymentsRouter(
+const delivery = { topic: 't', partition: 0, offset: '0', attempt: 1 };
+
+function routesWith(calls: string[]) {
+  return paymentsRoutes(
     { handle: () => Promise.resolve(void calls.push('authorize')) },
     {
       handle: (_event, _orderId, reason) => Promise.resolve(void calls.push(`refund (${reason})`)),
     },
   );
+}
+
+const topicsOf = (mode: 'choreography' | 'orchestration'): readonly string[] =>
+  routesWith([])[mode]?.topics ?? [];
+
+async function routed(name: string): Promise<string[]> {
+  const calls: string[] = [];
+  const routes = routesWith(calls);
   const envelope = samples[name];
   if (envelope === undefined) throw new Error(`no sample ${name}`);
-  await router.route(envelope, { topic: 't' });
+  // Each message through the routes of the mode that consumes it, as the bootstrap wires them.
+  for (const mode of ['choreography', 'orchestration'] as const) {
+    const consumed = routes[mode];
+    if (consumed !== null && consumed.routes[envelope.name] !== undefined)
+      await routeHandler(consumed.routes)(envelope, delivery);
+  }
   return calls;
 }
 
@@ -68,7 +83,7 @@ describe('payments-adapter follows the declared saga', () => {
   it('consumes in choreography exactly what the definition says the payment step reacts to', () => {
     const { action, compensation } = choreographyInputs(ORDER_SAGA, 'payment');
     expect(PAYMENT_INPUTS.choreography).toEqual([action, ...compensation]);
-    expect(inputTopics(PAYMENT_INPUTS.choreography)).toEqual(['orders.events', 'inventory.events']);
+    expect(topicsOf('choreography')).toEqual(['orders.events', 'inventory.events']);
   });
 
   it('charges on the trigger and refunds on every compensation input', async () => {
@@ -79,7 +94,7 @@ describe('payments-adapter follows the declared saga', () => {
 
   it('obeys in orchestration the step command and its compensation command', async () => {
     expect(PAYMENT_INPUTS.orchestration).toEqual(['AuthorizePayment', 'RefundPayment']);
-    expect(inputTopics(PAYMENT_INPUTS.orchestration)).toEqual(['payments.commands']);
+    expect(topicsOf('orchestration')).toEqual(['payments.commands']);
     expect(await routed('AuthorizePayment')).toEqual(['authorize']);
     expect(await routed('RefundPayment')).toEqual(['refund (DEADLINE_EXCEEDED)']);
   });

@@ -1,0 +1,7 @@
+import type { ServiceIdentity } from '@order-saga/service-runtime';
+
+/** Who this service is, declared once: logs, metrics, message source, inbox and consumer group. */
+export const SERVICE = {
+  name: 'fulfillment-service',
+  consumer: 'fulfillment-service.saga',
+} as const satisfies ServiceIdentity;
