@@ -20,6 +20,8 @@ export default defineConfig({
             'services/*/src/**/*.spec.ts',
             'scripts/**/*.spec.ts',
             'bench/**/*.test.ts',
+            'test/lint/**/*.test.ts',
+            'test/guards/**/*.test.ts',
           ],
         },
       },

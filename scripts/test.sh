@@ -12,8 +12,9 @@ echo "==> node $(node --version)"
 echo "==> type-check and build (tsc -b)"
 npx tsc -b
 npx tsc -p tsconfig.test.json
-echo "==> lint and format check"
+echo "==> lint (eslint, dependency rules) and format check"
 npx eslint . --max-warnings 0
+npx depcruise packages services test bench scripts --config .dependency-cruiser.cjs --output-type err
 npx prettier --check . --log-level warn
 
 started_stack=no

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SAGA_TOPICS } from '../../packages/contracts/src/topics.ts';
+import { SAGA_TOPICS } from '@order-saga/contracts';
 import { chartDir, render, repoRoot } from './support/helm.ts';
 
 interface Instruction {

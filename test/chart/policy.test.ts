@@ -1,7 +1,7 @@
 // Policies on the rendered output of every profile: what a reviewer would check by hand on each
 // change, made mechanical.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALL_TOPICS } from '../../packages/contracts/src/topics.ts';
+import { ALL_TOPICS } from '@order-saga/contracts';
 import { id, profiles, render, RELEASE, NAMESPACE, type K8sObject } from './support/helm.ts';
 import {
   allContainers,

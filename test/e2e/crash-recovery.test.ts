@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '../../packages/contracts/src/index.ts';
+import { TOPICS } from '@order-saga/contracts';
 import {
   startSagaSystem,
   type SagaSystem,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '../../packages/contracts/src/index.ts';
+import { TOPICS } from '@order-saga/contracts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { http, orderBody } from '../../scripts/system/orders-api.ts';
 import { readTopics } from '../support/topic-reader.ts';

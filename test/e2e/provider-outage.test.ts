@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS, deadLetterTopic } from '../../packages/contracts/src/index.ts';
+import { TOPICS, deadLetterTopic } from '@order-saga/contracts';
 import {
   http,
   orderBody,

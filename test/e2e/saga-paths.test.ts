@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGES, SAGA_TOPICS } from '../../packages/contracts/src/index.ts';
+import { MESSAGES, SAGA_TOPICS } from '@order-saga/contracts';
 import {
   http,
   orderBody,

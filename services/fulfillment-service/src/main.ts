@@ -6,9 +6,10 @@ import { loadFulfillmentConfig } from './config';
 import { inventoryRoutes } from './inventory/application/inventory.routes';
 import { ReleaseInventoryHandler } from './inventory/application/release-inventory.handler';
 import { ReserveInventoryHandler } from './inventory/application/reserve-inventory.handler';
+import { StockLevels } from './inventory/application/stock-levels';
 import { InventoryRepository } from './inventory/infrastructure/inventory.repository';
 import { CreateInventory1732780200000 } from './inventory/infrastructure/migrations/1732780200000-create-inventory';
-import { INVENTORY_DB, InventoryController } from './inventory/interface/inventory.controller';
+import { InventoryController } from './inventory/interface/inventory.controller';
 import { SERVICE } from './service';
 
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
@@ -27,10 +28,7 @@ void runService(SERVICE.name, () => {
           new ReleaseInventoryHandler(inbox, inventory, logger, metrics),
         ),
         controllers: [InventoryController],
-        providers: [
-          { provide: INVENTORY_DB, useValue: db },
-          { provide: InventoryRepository, useValue: inventory },
-        ],
+        providers: [{ provide: StockLevels, useValue: new StockLevels(db, inventory) }],
       };
     },
   });

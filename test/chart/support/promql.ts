@@ -47,7 +47,7 @@ export function fromGrafana(query: string): string {
 export async function loadMetrics(): Promise<
   Record<string, { labels: string[]; histogram: boolean }>
 > {
-  const { SagaMetrics } = await import('../../../packages/observability/src/metrics.ts');
+  const { SagaMetrics } = await import('@order-saga/observability');
   const { registry } = new SagaMetrics('contract');
   const metrics: Record<string, { labels: string[]; histogram: boolean }> = {};
   for (const metric of await registry.getMetricsAsJSON()) {

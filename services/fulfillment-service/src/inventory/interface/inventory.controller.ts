@@ -1,21 +1,15 @@
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
 import { z } from 'zod';
 import { Sku } from '@order-saga/contracts';
-import type { SqlExecutor } from '@order-saga/persistence';
 import { ProblemError } from '@order-saga/service-runtime';
-import { InventoryRepository, type StockLevel } from '../infrastructure/inventory.repository';
-
-export const INVENTORY_DB = Symbol('InventoryDb');
+import { StockLevels, type StockLevel } from '../application/stock-levels';
 
 const SetStock = z.strictObject({ available: z.number().int().min(0).max(1_000_000_000) });
 
 /** Stock administration: how the demo and tests put goods on the shelf. */
 @Controller('inventory')
 export class InventoryController {
-  constructor(
-    @Inject(INVENTORY_DB) private readonly db: SqlExecutor,
-    @Inject(InventoryRepository) private readonly inventory: InventoryRepository,
-  ) {}
+  constructor(@Inject(StockLevels) private readonly stock: StockLevels) {}
 
   @Put(':sku')
   async set(@Param('sku') sku: string, @Body() body: unknown): Promise<StockLevel> {
@@ -34,12 +28,12 @@ export class InventoryController {
         undefined,
         fields,
       );
-    return this.inventory.setStock(this.db, sku, SetStock.parse(body).available);
+    return this.stock.set(sku, SetStock.parse(body).available);
   }
 
   @Get(':sku')
   async get(@Param('sku') sku: string): Promise<StockLevel> {
-    const level = await this.inventory.stock(this.db, sku);
+    const level = await this.stock.get(sku);
     if (level === undefined)
       throw new ProblemError(
         404,

@@ -8,6 +8,8 @@ import { SERVICE } from '../../service';
 import { orderTotal, type NewOrder, type OrderView, type SagaStep } from '../domain/order';
 import type { OrderRepository } from '../infrastructure/order.repository';
 
+export type { NewOrder } from '../domain/order';
+
 export interface CommandContext {
   readonly correlationId: string;
   readonly traceId: string;

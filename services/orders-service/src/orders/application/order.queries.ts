@@ -4,6 +4,10 @@ import type { OrderView } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderRepository, OrderSummary } from '../infrastructure/order.repository';
 
+// What the HTTP interface shows of an order, named here so controllers reach domain/ only through use cases.
+export type { OrderView } from '../domain/order';
+export { ORDER_STATUSES } from '../domain/order-status';
+
 export interface OrderPage {
   readonly items: readonly OrderSummary[];
   /** Opaque; pass back as `cursor` for the next page. Null on the last page. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Currency, OrderLines } from '@order-saga/contracts';
 import { ORDER_SAGA } from '@order-saga/saga-definition';
 import type { ProblemField } from '@order-saga/service-runtime';
-import type { NewOrder } from '../domain/order';
+import type { NewOrder } from '../application/create-order.handler';
 
 /** POST /orders body. Unknown fields are rejected, not ignored: a typo must not pass silently. */
 export const CreateOrderRequest = z

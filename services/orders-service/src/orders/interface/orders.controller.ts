@@ -15,10 +15,8 @@ import {
   requestContext,
   type RequestContext,
 } from '@order-saga/service-runtime';
-import type { OrderView } from '../domain/order';
-import { ORDER_STATUSES } from '../domain/order-status';
 import { CreateOrderHandler, type CommandContext } from '../application/create-order.handler';
-import { OrderQueries } from '../application/order.queries';
+import { ORDER_STATUSES, OrderQueries, type OrderView } from '../application/order.queries';
 import { parseCreateOrder } from './create-order.request';
 import {
   orderIdMalformed,
