@@ -6,7 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SAGA_TOPICS } from '../../packages/contracts/src/topics.ts';
+import { SAGA_TOPICS } from '@order-saga/contracts';
 import { chartDir, KUBE_VERSION, repoRoot } from './support/helm.ts';
 import {
   assemble,
