@@ -96,9 +96,9 @@ describe('event consumer', () => {
       retry: { baseMs: 10, capMs: 50, attempts: 4, jitter: 'full', whenExhausted: 'dead-letter' },
       handler: async (envelope) => {
         if (envelope.correlationId === 'not-ours')
-          throw new TerminalError('TEST.SKIP_FAILED', 'handled a skipped type');
+          throw new TerminalError('INTERNAL.UNEXPECTED', 'handled a skipped type');
         if (envelope.correlationId === 'terminal')
-          throw new TerminalError('TEST.REFUSED', 'refused on purpose');
+          throw new TerminalError('ORDER.UNKNOWN', 'refused on purpose');
         if (envelope.correlationId === 'flaky' && flakyFailures.left-- > 0)
           throw new Error('transient');
         await s.db.transaction(async (tx) => {
@@ -121,7 +121,7 @@ describe('event consumer', () => {
     const dead = await readTopics(brokers, [s.topic('orders.events.dlt')]);
     expect(dead.map((m) => m.headers['dlt-error-code']).sort()).toEqual([
       'ENVELOPE.INVALID_JSON',
-      'TEST.REFUSED',
+      'ORDER.UNKNOWN',
     ]);
     for (const letter of dead) {
       expect(letter.key).toBe(orderId);
@@ -130,9 +130,9 @@ describe('event consumer', () => {
       expect(letter.headers['dlt-consumer-group']).toBe(`${s.prefix}group`);
       expect(letter.headers['ce_id']).toBeDefined();
     }
-    expect(dead.find((m) => m.headers['dlt-error-code'] === 'TEST.REFUSED')?.headers['ce_id']).toBe(
-      terminal.id,
-    );
+    expect(
+      dead.find((m) => m.headers['dlt-error-code'] === 'ORDER.UNKNOWN')?.headers['ce_id'],
+    ).toBe(terminal.id);
     expect(
       dead.find((m) => m.headers['dlt-error-code'] === 'ENVELOPE.INVALID_JSON')?.headers['ce_id'],
     ).toBe(poison.id);

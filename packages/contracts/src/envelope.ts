@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { MESSAGES, messageNameOfType, type MessageData, type MessageName } from './catalogue';
+import type { ErrorCode } from './error-codes';
+import { problemFieldsOf } from './problem-fields';
 
 /**
  * A message with its metadata. On Kafka it travels in CloudEvents binary mode: the metadata in
@@ -39,21 +41,17 @@ export class ContractViolation extends Error {
     readonly code: DecodeErrorCode,
     message: string,
     readonly issues: readonly string[] = [],
+    options?: { readonly cause?: unknown },
   ) {
-    super(issues.length > 0 ? `${message}: ${issues.join('; ')}` : message);
+    super(issues.length > 0 ? `${message}: ${issues.join('; ')}` : message, options);
   }
 }
 
-export type DecodeErrorCode =
-  | 'ENVELOPE.MISSING_HEADER'
-  | 'ENVELOPE.UNSUPPORTED_SPECVERSION'
-  | 'ENVELOPE.UNKNOWN_TYPE'
-  | 'ENVELOPE.INVALID_JSON'
-  | 'ENVELOPE.SCHEMA_VIOLATION'
-  | 'ENVELOPE.KEY_MISMATCH';
+/** Why a record is not a valid message: the ENVELOPE.* codes of the registry. */
+export type DecodeErrorCode = Extract<ErrorCode, `ENVELOPE.${string}`>;
 
 function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return problemFieldsOf(error, '(root)').map(({ field, message }) => `${field}: ${message}`);
 }
 
 function validate<N extends MessageName>(name: N, data: unknown): MessageData<N> {
@@ -189,6 +187,8 @@ function decodeOrThrow(message: RawMessage): AnyEnvelope {
     throw new ContractViolation(
       'ENVELOPE.INVALID_JSON',
       `value of ${type} is not JSON (${(error as Error).message})`,
+      [],
+      { cause: error },
     );
   }
   const subject = required(HEADERS.subject);

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '@order-saga/contracts';
+
 /**
  * Consumer failures are classified once, here. A terminal failure can never succeed on retry
  * (bad schema, violated invariant): the message goes to its dead-letter topic at once. Anything
@@ -6,10 +8,11 @@
 export class TerminalError extends Error {
   override readonly name = 'TerminalError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
+    options?: { readonly cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

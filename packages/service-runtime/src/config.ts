@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SAGA_MODES } from '@order-saga/contracts';
+import { SAGA_MODES, problemFieldsOf } from '@order-saga/contracts';
 import { retryPolicy, type RetryPolicy } from '@order-saga/resilience';
 
 export class ConfigError extends Error {
@@ -16,8 +16,8 @@ export function loadConfig<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+  const problems = problemFieldsOf(result.error, '(environment)').map(
+    ({ field, message }) => `  ${field}: ${message}`,
   );
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }

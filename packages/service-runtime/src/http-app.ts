@@ -148,12 +148,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
       if (error === null) done(null, value);
       else
         done(
-          new ProblemError(
-            400,
-            'REQUEST.MALFORMED_JSON',
-            'The request body is not valid JSON',
-            error.message,
-          ),
+          new ProblemError(400, 'REQUEST.MALFORMED_JSON', 'The request body is not valid JSON', {
+            detail: error.message,
+            cause: error,
+          }),
           undefined,
         );
     });

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { ErrorCode } from '@order-saga/contracts';
 import { isDatabaseUnavailable } from '@order-saga/persistence';
 import { ProblemError } from './problem';
 
@@ -6,7 +7,7 @@ import { ProblemError } from './problem';
 // failover takes a few seconds; asking sooner only adds load to the recovery.
 const DATABASE_RETRY_AFTER_S = 2;
 
-const STATUS_CODES: Partial<Record<number, string>> = {
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.NOT_FOUND]: 'ROUTE.NOT_FOUND',
   [HttpStatus.METHOD_NOT_ALLOWED]: 'ROUTE.METHOD_NOT_ALLOWED',
   [HttpStatus.BAD_REQUEST]: 'REQUEST.INVALID',
@@ -29,7 +30,7 @@ export function toProblem(error: unknown): {
     const status = error.getStatus();
     const code = STATUS_CODES[status] ?? `HTTP.${status}`;
     return {
-      problem: new ProblemError(status, code, error.message),
+      problem: new ProblemError(status, code, error.message, { cause: error }),
       unexpected: status >= 500,
       outage: false,
     };
@@ -41,9 +42,11 @@ export function toProblem(error: unknown): {
         503,
         'SERVICE.DATABASE_UNAVAILABLE',
         'The service cannot reach its database',
-        'nothing was changed; retry after the time in Retry-After',
-        undefined,
-        { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+        {
+          detail: 'nothing was changed; retry after the time in Retry-After',
+          headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+          cause: error,
+        },
       ),
       unexpected: false,
       outage: true,
@@ -51,7 +54,9 @@ export function toProblem(error: unknown): {
   }
   // Internal details stay in the log; the client gets a stable code and nothing else.
   return {
-    problem: new ProblemError(500, 'INTERNAL.UNEXPECTED', 'An unexpected error occurred'),
+    problem: new ProblemError(500, 'INTERNAL.UNEXPECTED', 'An unexpected error occurred', {
+      cause: error,
+    }),
     unexpected: true,
     outage: false,
   };

@@ -7,7 +7,7 @@ export function idempotencyKeyMalformed(reason: string): ProblemError {
     400,
     'IDEMPOTENCY.KEY_MALFORMED',
     'The Idempotency-Key header is malformed',
-    `Idempotency-Key ${reason}`,
+    { detail: `Idempotency-Key ${reason}` },
   );
 }
 
@@ -16,7 +16,7 @@ export function clientIdMalformed(reason: string): ProblemError {
     400,
     'IDEMPOTENCY.CLIENT_ID_MALFORMED',
     'The X-Client-Id header is malformed',
-    `X-Client-Id ${reason}`,
+    { detail: `X-Client-Id ${reason}` },
   );
 }
 
@@ -25,7 +25,10 @@ export function idempotencyKeyReused(): ProblemError {
     422,
     'IDEMPOTENCY.KEY_REUSED',
     'The Idempotency-Key was used for a different request',
-    'a request with this key and another body was already accepted; use a new key for a new request',
+    {
+      detail:
+        'a request with this key and another body was already accepted; use a new key for a new request',
+    },
   );
 }
 
@@ -34,8 +37,9 @@ export function requestInFlight(retryAfterSeconds: number): ProblemError {
     409,
     'IDEMPOTENCY.REQUEST_IN_FLIGHT',
     'A request with this Idempotency-Key is still being processed',
-    `retry after ${retryAfterSeconds} s to get its response`,
-    undefined,
-    { 'retry-after': String(retryAfterSeconds) },
+    {
+      detail: `retry after ${retryAfterSeconds} s to get its response`,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    },
   );
 }

@@ -24,7 +24,7 @@ function replay(errors: readonly unknown[]): ReturnType<typeof decideDelivery>[]
 
 describe('classifyFailure', () => {
   it('reads terminal errors, contract violations, outages and everything else', () => {
-    expect(classifyFailure(new TerminalError('X.Y', 'no'))).toBe('terminal');
+    expect(classifyFailure(new TerminalError('ORDER.UNKNOWN', 'no'))).toBe('terminal');
     expect(classifyFailure(new ContractViolation('ENVELOPE.SCHEMA_VIOLATION', 'bad'))).toBe(
       'terminal',
     );

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Currency, MinorUnits } from '@order-saga/contracts';
+import { Currency, MinorUnits, problemFieldsOf } from '@order-saga/contracts';
 import type { Logger } from '@order-saga/observability';
 import { ProblemError, requestContext } from '@order-saga/service-runtime';
 import type { Fault } from '../processor/faults';
@@ -64,12 +64,9 @@ function ledgerProblem(error: LedgerError): ProblemError {
         'Only approved payments can be refunded',
       );
     case 'REFUND_REFUSED':
-      return new ProblemError(
-        402,
-        'REFUND.REFUSED',
-        'The card issuer refused the refund',
-        'refunds of this card are refused (test payment method pm_card_refund_fails)',
-      );
+      return new ProblemError(402, 'REFUND.REFUSED', 'The card issuer refused the refund', {
+        detail: 'refunds of this card are refused (test payment method pm_card_refund_fails)',
+      });
   }
 }
 
@@ -165,16 +162,9 @@ export class PaymentsController {
     const idempotencyKey = requireKey(key);
     const parsed = AuthorizeRequest.safeParse(body);
     if (!parsed.success) {
-      throw new ProblemError(
-        400,
-        'PAYMENT.VALIDATION_FAILED',
-        'The payment request is invalid',
-        undefined,
-        parsed.error.issues.map((i) => ({
-          field: i.path.join('.') || '(body)',
-          message: i.message,
-        })),
-      );
+      throw new ProblemError(400, 'PAYMENT.VALIDATION_FAILED', 'The payment request is invalid', {
+        errors: problemFieldsOf(parsed.error),
+      });
     }
     const { async } = this.processor.current();
     const result = await this.withBehaviour(

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
 import { z } from 'zod';
-import { Sku } from '@order-saga/contracts';
+import { Sku, problemFieldsOf } from '@order-saga/contracts';
 import { ProblemError } from '@order-saga/service-runtime';
 import { StockLevels, type StockLevel } from '../application/stock-levels';
 
@@ -13,21 +13,15 @@ export class InventoryController {
 
   @Put(':sku')
   async set(@Param('sku') sku: string, @Body() body: unknown): Promise<StockLevel> {
+    const update = SetStock.safeParse(body);
     const fields = [
       ...(Sku.safeParse(sku).success ? [] : [{ field: 'sku', message: 'is not a valid SKU' }]),
-      ...(SetStock.safeParse(body).error?.issues.map((i) => ({
-        field: i.path.join('.') || '(body)',
-        message: i.message,
-      })) ?? []),
+      ...(update.success ? [] : problemFieldsOf(update.error)),
     ];
     if (fields.length > 0)
-      throw new ProblemError(
-        400,
-        'INVENTORY.VALIDATION_FAILED',
-        'The stock update is invalid',
-        undefined,
-        fields,
-      );
+      throw new ProblemError(400, 'INVENTORY.VALIDATION_FAILED', 'The stock update is invalid', {
+        errors: fields,
+      });
     return this.stock.set(sku, SetStock.parse(body).available);
   }
 
@@ -35,12 +29,9 @@ export class InventoryController {
   async get(@Param('sku') sku: string): Promise<StockLevel> {
     const level = await this.stock.get(sku);
     if (level === undefined)
-      throw new ProblemError(
-        404,
-        'INVENTORY.SKU_NOT_FOUND',
-        'No such SKU',
-        `SKU ${sku.slice(0, 64)} is not stocked`,
-      );
+      throw new ProblemError(404, 'INVENTORY.SKU_NOT_FOUND', 'No such SKU', {
+        detail: `SKU ${sku.slice(0, 64)} is not stocked`,
+      });
     return level;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Currency, OrderLines } from '@order-saga/contracts';
+import { Currency, OrderLines, problemFieldsOf } from '@order-saga/contracts';
 import { ORDER_SAGA } from '@order-saga/saga-definition';
 import type { ProblemField } from '@order-saga/service-runtime';
 import type { NewOrder } from '../application/create-order.handler';
@@ -29,10 +29,6 @@ export const CreateOrderRequest = z
     { path: ['items'], message: 'order total exceeds the largest representable amount' },
   );
 
-function fieldOf(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(body)' : path.map(String).join('.');
-}
-
 export function parseCreateOrder(
   body: unknown,
 ): { ok: true; order: NewOrder } | { ok: false; errors: ProblemField[] } {
@@ -45,13 +41,6 @@ export function parseCreateOrder(
         deadlineSeconds === undefined ? order : { ...order, deadlineMs: deadlineSeconds * 1_000 },
     };
   }
-  const errors = result.error.issues.flatMap((issue): ProblemField[] =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          field: fieldOf([...issue.path, key]),
-          message: 'unknown field',
-        }))
-      : [{ field: fieldOf(issue.path), message: issue.message }],
-  );
+  const errors = problemFieldsOf(result.error);
   return { ok: false, errors };
 }

@@ -4,34 +4,26 @@ import { ProblemError, type ProblemField } from '@order-saga/service-runtime';
 // transport; consumers classify their own failures (see @order-saga/messaging).
 
 export function orderValidationFailed(errors: readonly ProblemField[]): ProblemError {
-  return new ProblemError(
-    400,
-    'ORDER.VALIDATION_FAILED',
-    'The order is invalid',
-    `${errors.length} field(s) failed validation`,
+  return new ProblemError(400, 'ORDER.VALIDATION_FAILED', 'The order is invalid', {
+    detail: `${errors.length} field(s) failed validation`,
     errors,
-  );
+  });
 }
 
 export function orderNotFound(id: string): ProblemError {
-  return new ProblemError(404, 'ORDER.NOT_FOUND', 'No such order', `order ${id} does not exist`);
+  return new ProblemError(404, 'ORDER.NOT_FOUND', 'No such order', {
+    detail: `order ${id} does not exist`,
+  });
 }
 
 export function orderIdMalformed(id: string): ProblemError {
-  return new ProblemError(
-    400,
-    'ORDER.ID_MALFORMED',
-    'The order id is not a UUID',
-    `"${id.slice(0, 64)}" is not a UUID`,
-  );
+  return new ProblemError(400, 'ORDER.ID_MALFORMED', 'The order id is not a UUID', {
+    detail: `"${id.slice(0, 64)}" is not a UUID`,
+  });
 }
 
 export function orderQueryInvalid(errors: readonly ProblemField[]): ProblemError {
-  return new ProblemError(
-    400,
-    'ORDER.QUERY_INVALID',
-    'The query parameters are invalid',
-    undefined,
+  return new ProblemError(400, 'ORDER.QUERY_INVALID', 'The query parameters are invalid', {
     errors,
-  );
+  });
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { problemFieldsOf } from '@order-saga/contracts';
 import {
   IdempotentRequests,
   idempotentRequestOf,
@@ -123,12 +124,7 @@ export class OrdersController {
   async list(@Query() query: unknown): Promise<Awaited<ReturnType<OrderQueries['list']>>> {
     const parsed = ListQuery.safeParse(query);
     if (!parsed.success) {
-      throw orderQueryInvalid(
-        parsed.error.issues.map((i) => ({
-          field: i.path.join('.') || '(query)',
-          message: i.message,
-        })),
-      );
+      throw orderQueryInvalid(problemFieldsOf(parsed.error, '(query)'));
     }
     const result = await this.queries.list(parsed.data);
     if (result === 'bad-cursor')

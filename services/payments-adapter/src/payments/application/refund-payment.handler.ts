@@ -3,6 +3,7 @@ import {
   type AnyEnvelope,
   type CancellationReason,
   type Causation,
+  type ErrorCode,
 } from '@order-saga/contracts';
 import type { InboxTransactions } from '@order-saga/inbox';
 import { TerminalError, causedBy, type Delivery } from '@order-saga/messaging';
@@ -18,7 +19,7 @@ import { SERVICE } from '../../service';
 /** A refund the provider refused, still within its retry budget: the consumer retries it. */
 export class RefundRefusedError extends Error {
   override readonly name = 'RefundRefusedError';
-  readonly code = 'PROVIDER.REFUND_REFUSED';
+  readonly code: ErrorCode = 'PROVIDER.REFUND_REFUSED';
 }
 
 /**

@@ -121,6 +121,7 @@ export class PaymentProviderClient {
     } catch (error) {
       throw new ProviderUnavailableError(
         `provider unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
       );
     }
     if (response.status >= 500) {

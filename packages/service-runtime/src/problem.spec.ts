@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { NotFoundException } from '@nestjs/common';
+import { ProblemError, problemBody } from './problem';
+import { toProblem } from './problem-mapping';
+
+describe('ProblemError', () => {
+  it('takes detail and field errors as options, and omits what is not given', () => {
+    const problem = new ProblemError(400, 'ORDER.QUERY_INVALID', 'The query is invalid', {
+      errors: [{ field: 'limit', message: 'too big' }],
+    });
+    expect(problemBody(problem, '/orders')).toEqual({
+      type: 'urn:order-saga:problem:ORDER.QUERY_INVALID',
+      title: 'The query is invalid',
+      status: 400,
+      code: 'ORDER.QUERY_INVALID',
+      instance: '/orders',
+      errors: [{ field: 'limit', message: 'too big' }],
+    });
+  });
+
+  it('keeps the error it wraps as its cause, and never sends it', () => {
+    const cause = new Error('connection reset by peer');
+    const { problem, unexpected } = toProblem(cause);
+    expect(unexpected).toBe(true);
+    expect(problem.cause).toBe(cause);
+    expect(JSON.stringify(problemBody(problem))).not.toContain('connection reset');
+    const framework = new NotFoundException();
+    expect(toProblem(framework).problem).toMatchObject({
+      code: 'ROUTE.NOT_FOUND',
+      cause: framework,
+    });
+  });
+});
