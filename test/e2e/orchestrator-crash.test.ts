@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAGA_TOPICS } from '../../packages/contracts/src/index.ts';
+import { SAGA_TOPICS } from '@order-saga/contracts';
 import {
   getStock,
   http,

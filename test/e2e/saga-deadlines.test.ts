@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAGA_TOPICS, TOPICS } from '../../packages/contracts/src/index.ts';
+import { SAGA_TOPICS, TOPICS } from '@order-saga/contracts';
 import {
   getOrder,
   getStock,
