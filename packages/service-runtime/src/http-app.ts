@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
 import {
   Catch,
   type ArgumentsHost,
@@ -13,11 +14,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordHttpRoute, type Logger, type SagaMetrics } from '@order-saga/observability';
+import { isAdminRoute } from './admin/admin-controller';
 import { PublicAndAdminServers } from './admin/admin-listener';
 import type { BaseConfig } from './config';
 import { checkReadiness, type ReadinessCheck } from './health';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from './problem';
 import { toProblem } from './problem-mapping';
+import { RouteMethods } from './route-methods';
 import { attachRequestContext, requestContext } from './request-context';
 
 export interface HttpAppOptions {
@@ -34,8 +37,23 @@ function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
   logger: Logger,
+  routes: RouteMethods,
 ): void {
-  const { problem, unexpected, outage } = toProblem(error);
+  const mapped = toProblem(error);
+  let { problem, unexpected } = mapped;
+  const { outage } = mapped;
+  if (problem.code === 'ROUTE.NOT_FOUND') {
+    // A known path with another method: 405 and the methods it does answer.
+    const allowed = routes.allowed(request.url.split('?')[0] ?? request.url);
+    if (allowed.length > 0) {
+      problem = new ProblemError(405, 'ROUTE.METHOD_NOT_ALLOWED', 'Method not allowed', {
+        detail: `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+        cause: error,
+      });
+      unexpected = false;
+      void reply.header('allow', allowed.join(', '));
+    }
+  }
   if (outage) {
     logger.warn(
       { err: error, correlationId: requestContext(request).correlationId },
@@ -55,7 +73,10 @@ function sendProblem(
 
 @Catch()
 class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly routes: RouteMethods,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -64,6 +85,7 @@ class ProblemFilter implements ExceptionFilter {
       http.getRequest<FastifyRequest>(),
       http.getResponse<FastifyReply>(),
       this.logger,
+      this.routes,
     );
   }
 }
@@ -110,6 +132,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   servers.install(fastify);
   serversOf.set(app, servers);
   const started = new WeakMap<FastifyRequest, bigint>();
+  const routes = new RouteMethods();
+  // Operator routes stay out of it: a wrong method must not reveal them on the public port.
+  fastify.addHook('onRoute', (route) => {
+    if (!isAdminRoute(route.url)) routes.add(route.url, route.method);
+  });
 
   fastify.addHook('onRequest', async (request, reply) => {
     started.set(request, process.hrtime.bigint());
@@ -136,6 +163,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   // webhook is verified over them, never over a re-serialisation.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
+  // Fastify parses text/plain by default; this API takes JSON only, so text/plain gets 415 like
+  // any other non-JSON type instead of reaching a handler as a string.
+  fastify.removeContentTypeParser('text/plain');
+  // A client still sending an oversized body would see its write fail (EPIPE) when the 413
+  // closes the connection: read and discard the rest first, within bounds, so it reads the 413.
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 413) await discardBody(request.raw);
+    return payload;
+  });
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = typeof body === 'string' ? Buffer.from(body) : body;
     (request as RawBodyRequest<FastifyRequest>).rawBody = raw;
@@ -166,7 +202,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.render());
   });
 
-  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalFilters(new ProblemFilter(logger, routes));
   app.enableShutdownHooks();
   return app;
 }
@@ -204,4 +240,33 @@ export async function listenPublicAndAdmin(
   const adminPort = await servers.listenAdmin(addresses.adminPort, addresses.adminHost);
   await app.listen(addresses.port, addresses.host);
   return { port: servers.publicPort(), adminPort };
+}
+
+// Enough for any body a client might plausibly send by mistake; beyond it, or after this long,
+// the connection is closed anyway (that is abuse, not a mistake).
+const DISCARD_LIMIT_BYTES = 32 * 1024 * 1024;
+const DISCARD_TIMEOUT_MS = 10_000;
+
+/** Reads and drops what is left of a request body, bounded in size and time. */
+function discardBody(raw: IncomingMessage): Promise<void> {
+  if (raw.complete || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let received = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      raw.off('data', count);
+      raw.off('end', done);
+      raw.off('close', done);
+      resolve();
+    };
+    const count = (chunk: Buffer | string): void => {
+      received += chunk.length;
+      if (received > DISCARD_LIMIT_BYTES) done();
+    };
+    const timer = setTimeout(done, DISCARD_TIMEOUT_MS);
+    raw.on('data', count);
+    raw.on('end', done);
+    raw.on('close', done);
+    raw.resume();
+  });
 }
