@@ -54,7 +54,7 @@ import {
   since,
 } from './terminal.ts';
 
-const USAGE = `usage: npm run demo [-- --help]
+const USAGE = `usage: npm run demo [-- --keep | --help]
 
 Installs what is missing, builds, brings the native stack up (PostgreSQL, Redis, Kafka), starts
 orders-service, payments-adapter, fulfillment-service and payment-provider-sim as separate
@@ -71,9 +71,13 @@ ${PORT_SETTINGS.map((s) => `  ${s.adminVariable.padEnd(27)} admin port of ${s.se
   NO_COLOR                    no colours
 
 At the end, with a terminal on stdin the services keep running until Ctrl-C; otherwise (CI) they
-are stopped. Either way the stack stays up: \`npm run stack -- down\` stops it. Exit status 1 if
-any order did not end as expected within the deadline.`;
+are stopped. --keep keeps them running until Ctrl-C (or SIGTERM) in every case, also after an
+order that did not end as expected, to look around. Either way the stack stays up:
+\`npm run stack -- down\` stops it. Exit status 1 if any order did not end as expected within
+the deadline.`;
 
+// Fixed like the participants' ports (PORT_SETTINGS), so the URL printed stays the same.
+const ORCHESTRATOR_PORT = 7083;
 const EXIT_FAILED = 1;
 const EXIT_INTERRUPTED = 130;
 const PROGRESS_EVERY_MS = 3_000;
@@ -172,8 +176,9 @@ async function startServices(config: DemoConfig): Promise<SagaSystem> {
     startSagaSystem('demo', {
       mode: config.mode,
       isolation: 'shared',
-      ports: config.ports,
-      adminPorts: config.adminPorts,
+      // The orchestrator (orchestration mode only) at the port the README's service table shows.
+      ports: { ...config.ports, 'saga-orchestrator': ORCHESTRATOR_PORT },
+      adminPorts: { ...config.adminPorts, 'saga-orchestrator': ORCHESTRATOR_PORT + 100 },
       logDir: config.logDir,
       // A quick sweeper, so the timed-out order is given up close to its 2 s deadline.
       env: {
@@ -184,8 +189,13 @@ async function startServices(config: DemoConfig): Promise<SagaSystem> {
   );
   running = system;
   watchForCrashes(system);
-  const rows = PORT_SETTINGS.map(({ service }) => {
-    const s = system.services[service];
+  const processes = [
+    ...PORT_SETTINGS.map(({ service }) => [service, system.services[service]] as const),
+    ...(system.orchestrator === undefined
+      ? []
+      : [['saga-orchestrator', system.orchestrator] as const]),
+  ];
+  const rows = processes.map(([service, s]) => {
     return [
       service,
       s.url,
@@ -476,12 +486,25 @@ async function stopServices(system: SagaSystem): Promise<void> {
   );
 }
 
+/** Leaves the services up for exploring until Ctrl-C (or SIGTERM). */
+async function keepRunning(): Promise<void> {
+  console.log(
+    `\nThe services keep running (URLs above). ${paint.bold('Ctrl-C')} stops them; ` +
+      'the stack stays up until `npm run stack -- down`.',
+  );
+  await untilStopped();
+  console.log('');
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;
   }
-  if (argv.length > 0) throw new DemoError(`unknown arguments: ${argv.join(' ')}\n\n${USAGE}`);
+  const keep = argv.includes('--keep');
+  const unknown = argv.filter((arg) => arg !== '--keep');
+  if (unknown.length > 0)
+    throw new DemoError(`unknown arguments: ${unknown.join(' ')}\n\n${USAGE}`);
   const config = loadDemoConfig(process.env);
   // Short and unique per run: it prefixes every correlation id, so one grep finds a whole run.
   const run = randomBytes(3).toString('hex');
@@ -519,19 +542,15 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(bad(`${plural(problems.length, 'problem')} in ${count} orders:`));
       for (const p of problems) console.log(`  ${paint.red(p)}`);
       console.log(paint.dim(`  ${totals(config, { services: servicesMs, orders: ordersMs })}`));
+      if (keep) await keepRunning();
       return EXIT_FAILED;
     }
     console.log(
       `${ok(`all ${count} orders ended as expected`)}  ${paint.dim(totals(config, { services: servicesMs, orders: ordersMs }))}`,
     );
 
-    if (process.stdin.isTTY !== true) return 0;
-    console.log(
-      `\nThe services keep running (URLs above). ${paint.bold('Ctrl-C')} stops them; ` +
-        'the stack stays up until `npm run stack -- down`.',
-    );
-    await untilStopped();
-    console.log('');
+    if (process.stdin.isTTY !== true && !keep) return 0;
+    await keepRunning();
     return 0;
   } catch (error) {
     if (error instanceof Interrupted || stopSignal.signal.reason instanceof Interrupted) {

@@ -27,7 +27,7 @@ class ThingsAdminController {
   }
   @Post('explode')
   explode(): never {
-    throw new ProblemError(409, 'THINGS.CONFLICT', 'Cannot explode twice');
+    throw new ProblemError(409, 'PAYMENT.NOT_REFUNDABLE', 'Cannot explode twice');
   }
 }
 
@@ -104,7 +104,7 @@ describe('the admin port', () => {
     expect(result.status).toBe(409);
     expect(result.type).toContain('application/problem+json');
     expect(result.body).toMatchObject({
-      code: 'THINGS.CONFLICT',
+      code: 'PAYMENT.NOT_REFUNDABLE',
       title: 'Cannot explode twice',
       instance: '/admin/things/explode',
     });
