@@ -38,14 +38,16 @@ function sendProblem(
   reply: FastifyReply,
   logger: Logger,
   routes: RouteMethods,
+  servers: PublicAndAdminServers,
 ): void {
   const mapped = toProblem(error);
   let { problem, unexpected } = mapped;
   const { outage } = mapped;
-  if (problem.code === 'ROUTE.NOT_FOUND') {
-    // A known path with another method: 405 and the methods it does answer.
+  if (problem.code === 'ROUTE.NOT_FOUND' && !servers.isAdminRequest(request.raw)) {
+    // A known public path with another method: 405 and the methods it does answer. (With one
+    // of those methods, the 404 is the port check's: a public route asked on the admin port.)
     const allowed = routes.allowed(request.url.split('?')[0] ?? request.url);
-    if (allowed.length > 0) {
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       problem = new ProblemError(405, 'ROUTE.METHOD_NOT_ALLOWED', 'Method not allowed', {
         detail: `${request.method} is not allowed here; use ${allowed.join(', ')}`,
         cause: error,
@@ -76,6 +78,7 @@ class ProblemFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly routes: RouteMethods,
+    private readonly servers: PublicAndAdminServers,
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
@@ -86,6 +89,7 @@ class ProblemFilter implements ExceptionFilter {
       http.getResponse<FastifyReply>(),
       this.logger,
       this.routes,
+      this.servers,
     );
   }
 }
@@ -202,7 +206,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.render());
   });
 
-  app.useGlobalFilters(new ProblemFilter(logger, routes));
+  app.useGlobalFilters(new ProblemFilter(logger, routes, servers));
   app.enableShutdownHooks();
   return app;
 }

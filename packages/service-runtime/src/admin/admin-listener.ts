@@ -29,6 +29,11 @@ export class PublicAndAdminServers {
     };
   }
 
+  /** Whether a request came in on the admin listener. */
+  isAdminRequest(request: IncomingMessage): boolean {
+    return this.adminRequests.has(request);
+  }
+
   /** Registers the port check and closes the admin server with the application. */
   install(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', async (request, reply) => {
