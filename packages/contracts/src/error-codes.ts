@@ -34,6 +34,22 @@ export const ERROR_CODES = {
   'INVENTORY.VALIDATION_FAILED': 'the stock update is invalid',
   'INVENTORY.SKU_NOT_FOUND': 'the SKU is not stocked',
 
+  // payments-adapter admin port: compensations that gave up.
+  'COMPENSATION.ORDER_ID_MALFORMED': 'the order id is not a UUID',
+  'COMPENSATION.NOT_FOUND': 'no payment for this order',
+  'COMPENSATION.NOT_FAILED': 'only a refund that gave up (REFUND_FAILED) can be retried',
+  'COMPENSATION.REFUND_REFUSED': 'the provider refused the retried refund again',
+
+  // payments-adapter: the provider's signed webhooks (POST /payments/callback).
+  'WEBHOOK.SIGNATURE_MISSING': 'the Payment-Signature header is missing',
+  'WEBHOOK.SIGNATURE_MALFORMED': 'the Payment-Signature header is malformed',
+  'WEBHOOK.TIMESTAMP_OUT_OF_TOLERANCE': 'the signed timestamp is outside the tolerance window',
+  'WEBHOOK.SIGNATURE_MISMATCH': 'the signature does not match the body',
+  'WEBHOOK.REPLAYED': 'this signed request was already received',
+  'WEBHOOK.PAYLOAD_INVALID': 'the verified body is not a valid webhook event',
+  'WEBHOOK.UNKNOWN_PAYMENT': 'the webhook is about no payment of this service',
+  'WEBHOOK.PAYMENT_MISMATCH': 'the webhook contradicts the payment it names',
+
   // payments-adapter consumer.
   'PAYMENT.UNKNOWN_ORDER': 'a refund was asked for an order without a payment',
   'PROVIDER.UNAVAILABLE': 'the payment provider gave no answer (timeout, refused, 5xx)',
@@ -46,6 +62,10 @@ export const ERROR_CODES = {
   'PAYMENT.NOT_REFUNDABLE': 'only approved payments can be refunded',
   'REFUND.REFUSED': 'the card issuer refuses the refund (pm_card_refund_fails never refunds)',
   'PAYMENT_METHOD.UNKNOWN': 'the payment method token is not one the provider knows',
+  'PROVIDER.TRANSIENT_ERROR': 'a transient provider error the simulator was told to inject',
+  'PROVIDER.KNOBS_INVALID': 'the simulator knob settings are invalid',
+  'PROVIDER.WEBHOOKS_NOT_CONFIGURED': 'async mode needs WEBHOOK_URL and WEBHOOK_SECRET',
+  'PROVIDER.LEDGER_QUERY_INVALID': 'the ledger query is invalid',
   'IDEMPOTENCY.KEY_REQUIRED': 'the Idempotency-Key header is missing or malformed',
   'IDEMPOTENCY.KEY_REUSED': 'the Idempotency-Key was used for a different request',
 

@@ -4,6 +4,7 @@ import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadPaymentsConfig } from './config';
 import { AuthorizePaymentHandler } from './payments/application/authorize-payment.handler';
+import { FailedCompensations } from './payments/application/failed-compensations';
 import { paymentsRoutes } from './payments/application/payments.routes';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
 import { RetryRefundHandler } from './payments/application/retry-refund.handler';
@@ -14,10 +15,7 @@ import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations
 import { PaymentWebhooks1764576000000 } from './payments/infrastructure/migrations/1764576000000-payment-webhooks';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
-import {
-  CompensationsAdminController,
-  PAYMENTS_DB,
-} from './payments/interface/compensations.admin-controller';
+import { CompensationsAdminController } from './payments/interface/compensations.admin-controller';
 import { WebhookSignatureRepository } from './payments/infrastructure/webhook-signature.repository';
 import {
   CALLBACK_LOGGER,
@@ -97,8 +95,7 @@ void runService(SERVICE.name, () => {
             provide: RetryRefundHandler,
             useValue: new RetryRefundHandler(db, payments, refund, logger, metrics),
           },
-          { provide: PaymentRepository, useValue: payments },
-          { provide: PAYMENTS_DB, useValue: db },
+          { provide: FailedCompensations, useValue: new FailedCompensations(db, payments) },
           { provide: ApplyPaymentWebhookHandler, useValue: applyWebhook },
           { provide: WEBHOOK_SETTINGS, useValue: webhooks },
           { provide: CALLBACK_LOGGER, useValue: logger },

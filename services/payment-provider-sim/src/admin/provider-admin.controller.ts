@@ -1,4 +1,5 @@
 import { Body, Get, HttpCode, Inject, Patch, Post, Query } from '@nestjs/common';
+import { problemFieldsOf } from '@order-saga/contracts';
 import type { Logger } from '@order-saga/observability';
 import { AdminController, ProblemError } from '@order-saga/service-runtime';
 import { Ledger, type CallRecord, type Payment, type Refund } from '../payments/ledger';
@@ -58,16 +59,9 @@ export class ProviderAdminController {
   update(@Body() body: unknown): ProviderStatus {
     const parsed = BehaviourPatch.safeParse(body);
     if (!parsed.success)
-      throw new ProblemError(
-        400,
-        'PROVIDER.KNOBS_INVALID',
-        'The knob settings are invalid',
-        undefined,
-        parsed.error.issues.map((i) => ({
-          field: i.path.join('.') || '(body)',
-          message: i.message,
-        })),
-      );
+      throw new ProblemError(400, 'PROVIDER.KNOBS_INVALID', 'The knob settings are invalid', {
+        errors: problemFieldsOf(parsed.error),
+      });
     try {
       this.processor.update(parsed.data);
     } catch (error) {

@@ -1,13 +1,10 @@
 import { Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
-import type { SqlExecutor } from '@order-saga/persistence';
 import { AdminController, ProblemError } from '@order-saga/service-runtime';
+import { FailedCompensations, type FailedRefund } from '../application/failed-compensations';
 import { RetryRefundHandler } from '../application/retry-refund.handler';
-import { PaymentRepository, type FailedRefund } from '../infrastructure/payment.repository';
 
 const OrderId = z.uuid();
-
-export const PAYMENTS_DB = Symbol('PaymentsDb');
 
 /**
  * Operator endpoints for compensations that gave up (COMPENSATION_FAILED): list them, and retry
@@ -17,14 +14,13 @@ export const PAYMENTS_DB = Symbol('PaymentsDb');
 export class CompensationsAdminController {
   constructor(
     @Inject(RetryRefundHandler) private readonly retries: RetryRefundHandler,
-    @Inject(PaymentRepository) private readonly payments: PaymentRepository,
-    @Inject(PAYMENTS_DB) private readonly db: SqlExecutor,
+    @Inject(FailedCompensations) private readonly failures: FailedCompensations,
   ) {}
 
   /** Refunds that gave up, oldest first. */
   @Get()
   async failed(): Promise<{ items: FailedRefund[] }> {
-    return { items: await this.payments.failedRefunds(this.db) };
+    return { items: await this.failures.list() };
   }
 
   /** One more refund call to the provider, now; on success the saga's compensation completes. */
@@ -34,12 +30,9 @@ export class CompensationsAdminController {
     @Param('orderId') orderId: string,
   ): Promise<{ orderId: string; outcome: 'refunded'; providerRefundId: string }> {
     if (!OrderId.safeParse(orderId).success)
-      throw new ProblemError(
-        400,
-        'COMPENSATION.ORDER_ID_MALFORMED',
-        'The order id is not a UUID',
-        `"${orderId.slice(0, 64)}" is not a UUID`,
-      );
+      throw new ProblemError(400, 'COMPENSATION.ORDER_ID_MALFORMED', 'The order id is not a UUID', {
+        detail: `"${orderId.slice(0, 64)}" is not a UUID`,
+      });
     const result = await this.retries.retry(orderId);
     switch (result.outcome) {
       case 'refunded':
@@ -49,22 +42,16 @@ export class CompensationsAdminController {
           409,
           'COMPENSATION.REFUND_REFUSED',
           'The provider refused the refund again',
-          result.detail,
+          { detail: result.detail },
         );
       case 'not-found':
-        throw new ProblemError(
-          404,
-          'COMPENSATION.NOT_FOUND',
-          'No payment for this order',
-          `order ${orderId} has no payment`,
-        );
+        throw new ProblemError(404, 'COMPENSATION.NOT_FOUND', 'No payment for this order', {
+          detail: `order ${orderId} has no payment`,
+        });
       case 'not-failed':
-        throw new ProblemError(
-          409,
-          'COMPENSATION.NOT_FAILED',
-          'This compensation has not failed',
-          `the payment is ${result.status}; only a refund that gave up (REFUND_FAILED) can be retried`,
-        );
+        throw new ProblemError(409, 'COMPENSATION.NOT_FAILED', 'This compensation has not failed', {
+          detail: `the payment is ${result.status}; only a refund that gave up (REFUND_FAILED) can be retried`,
+        });
     }
   }
 }

@@ -9,7 +9,13 @@ import {
   type RawBodyRequest,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { PaymentWebhookEvent, SIGNATURE_HEADER, verifyWebhook } from '@order-saga/contracts';
+import {
+  PaymentWebhookEvent,
+  SIGNATURE_HEADER,
+  verifyWebhook,
+  problemFieldsOf,
+  type ErrorCode,
+} from '@order-saga/contracts';
 import type { Logger } from '@order-saga/observability';
 import { ProblemError } from '@order-saga/service-runtime';
 import {
@@ -49,9 +55,11 @@ export class PaymentCallbackController {
     @Inject(CALLBACK_LOGGER) private readonly logger: Logger,
   ) {}
 
-  private refuse(status: number, code: string, detail?: string): ProblemError {
+  private refuse(status: number, code: ErrorCode, detail?: string): ProblemError {
     this.logger.warn({ code, detail }, 'payment.webhook_rejected');
-    return new ProblemError(status, code, TITLES[code] ?? 'The webhook was refused', detail);
+    return new ProblemError(status, code, TITLES[code] ?? 'The webhook was refused', {
+      ...(detail === undefined ? {} : { detail }),
+    });
   }
 
   @Post('callback')
@@ -71,16 +79,9 @@ export class PaymentCallbackController {
     if ('rejected' in verified) throw this.refuse(401, verified.rejected);
     const event = PaymentWebhookEvent.safeParse(body);
     if (!event.success)
-      throw new ProblemError(
-        400,
-        'WEBHOOK.PAYLOAD_INVALID',
-        'The webhook event is invalid',
-        undefined,
-        event.error.issues.map((i) => ({
-          field: i.path.join('.') || '(body)',
-          message: i.message,
-        })),
-      );
+      throw new ProblemError(400, 'WEBHOOK.PAYLOAD_INVALID', 'The webhook event is invalid', {
+        errors: problemFieldsOf(event.error),
+      });
     try {
       return { received: true, outcome: await this.handler.handle(event.data, verified.signature) };
     } catch (error) {
