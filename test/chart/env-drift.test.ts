@@ -43,9 +43,6 @@ const PENDING: Record<string, string> = {
   PROVIDER_WATCH: 'issue 9 (h9b): readiness sources feeding the breaker',
   PROVIDER_SERVICE_NAME: 'issue 9 (h9b): the EndpointSlice informer',
   POD_NAMESPACE: 'issue 9 (h9b): the EndpointSlice informer',
-  WEBHOOK_SECRET: 'issue 9 (h9a): signed provider webhooks',
-  WEBHOOK_URL: 'issue 9 (h9a): signed provider webhooks',
-  'OTEL_*': 'issue 11 (h11a): the OpenTelemetry SDK reads these; empty when it is a dependency',
 };
 
 describe('every variable the chart sets on a service is read', () => {

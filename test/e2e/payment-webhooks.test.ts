@@ -7,7 +7,7 @@ import {
   TOPICS,
   signWebhook,
   type PaymentWebhookEvent,
-} from '../../packages/contracts/src/index.ts';
+} from '@order-saga/contracts';
 import {
   getOrder,
   http,
