@@ -39,7 +39,6 @@ function otelSdkInstalled(): boolean {
 }
 
 const PENDING: Record<string, string> = {
-  REDIS_URL: 'issue 9 (h9b): circuit-breaker state shared through Redis',
   PROVIDER_WATCH: 'issue 9 (h9b): readiness sources feeding the breaker',
   PROVIDER_SERVICE_NAME: 'issue 9 (h9b): the EndpointSlice informer',
   POD_NAMESPACE: 'issue 9 (h9b): the EndpointSlice informer',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '../../packages/contracts/src/index.ts';
+import { TOPICS } from '@order-saga/contracts';
 import { http, orderBody, waitForTerminal } from '../../scripts/system/orders-api.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../scripts/system/redis-server.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope } from '@order-saga/contracts';
-import { INBOX_MIGRATIONS } from '@order-saga/inbox';
+import { INBOX_MIGRATIONS, InboxTransactions } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
 import { ProviderCalls } from '../../services/payments-adapter/src/payments/application/provider-calls.ts';
 import {
@@ -78,7 +78,18 @@ beforeAll(async () => {
   const client = new PaymentProviderClient(sim.url(), 2_000);
   const calls = new ProviderCalls(s.db, payments, s.metrics);
   const outbox = new OutboxWriter();
-  refunds = new RefundPaymentHandler(s.db, payments, client, calls, outbox, s.logger, s.metrics, 2);
+  const inbox = new InboxTransactions(s.db, outbox, 'payments-adapter.saga', s.metrics);
+  refunds = new RefundPaymentHandler(
+    s.db,
+    inbox,
+    payments,
+    client,
+    calls,
+    outbox,
+    s.logger,
+    s.metrics,
+    2,
+  );
   retries = new RetryRefundHandler(s.db, payments, refunds, s.logger, s.metrics);
 });
 
@@ -95,6 +106,8 @@ async function outboxTypes(): Promise<string[]> {
   return rows.map((row) => row.message_type);
 }
 
+const delivery = { topic: 't', partition: 0, offset: '0', attempt: 1 };
+
 describe('a refund that gives up, and an operator who retries it', () => {
   const command = createEnvelope(
     'RefundPayment',
@@ -104,11 +117,11 @@ describe('a refund that gives up, and an operator who retries it', () => {
   );
 
   it('is retried within its budget, then gives up with PaymentRefundFailed', async () => {
-    await expect(refunds.handle(command, orderId, 'OUT_OF_STOCK', 't')).rejects.toBeInstanceOf(
+    await expect(refunds.handle(command, orderId, 'OUT_OF_STOCK', delivery)).rejects.toBeInstanceOf(
       RefundRefusedError,
     );
     // The consumer's redelivery: the second refusal spends the budget of two.
-    await refunds.handle(command, orderId, 'OUT_OF_STOCK', 't');
+    await refunds.handle(command, orderId, 'OUT_OF_STOCK', delivery);
     const payment = await payments.findByOrder(s.db, orderId);
     expect(payment).toMatchObject({
       status: 'REFUND_FAILED',
@@ -119,7 +132,7 @@ describe('a refund that gives up, and an operator who retries it', () => {
     expect(await outboxTypes()).toEqual(['payments.payment-refund-failed.v1']);
     expect((await payments.failedRefunds(s.db)).map((f) => f.orderId)).toEqual([orderId]);
     // A redelivery after giving up calls nobody.
-    await refunds.handle(command, orderId, 'OUT_OF_STOCK', 't');
+    await refunds.handle(command, orderId, 'OUT_OF_STOCK', delivery);
     expect(sim.calls).toHaveLength(2);
   });
 
