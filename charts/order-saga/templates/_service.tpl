@@ -47,6 +47,74 @@ data:
   {{- end }}
 {{- end -}}
 
+{{/*
+How many replicas a service runs, as JSON {autoscaled, min, max}: a fixed count (services.<name>.replicas,
+else serviceDefaults.replicas) or the HorizontalPodAutoscaler's range. The HPA ceiling defaults to,
+and may not exceed, the partition count: a consumer group never has more active members than
+partitions, so a replica above it would only idle.
+*/}}
+{{- define "order-saga.service.scale" -}}
+{{- $root := .root -}}
+{{- $svc := .svc -}}
+{{- $partitions := int $root.Values.kafka.topics.partitions -}}
+{{- $auto := $svc.autoscaling | default dict -}}
+{{- if $auto.enabled -}}
+{{- $max := $partitions -}}
+{{- if not (kindIs "invalid" $auto.maxReplicas) }}{{ $max = int $auto.maxReplicas }}{{ end -}}
+{{- if gt $max $partitions -}}
+{{- fail (printf "services.%s.autoscaling.maxReplicas: %d is above kafka.topics.partitions (%d); the extra consumers would idle" .name $max $partitions) -}}
+{{- end -}}
+{{- if gt (int $auto.minReplicas) $max -}}
+{{- fail (printf "services.%s.autoscaling.minReplicas: %d is above maxReplicas (%d)" .name (int $auto.minReplicas) $max) -}}
+{{- end -}}
+{{- toJson (dict "autoscaled" true "min" (int $auto.minReplicas) "max" $max) -}}
+{{- else -}}
+{{- $replicas := int (ternary $root.Values.serviceDefaults.replicas $svc.replicas (kindIs "invalid" $svc.replicas)) -}}
+{{- toJson (dict "autoscaled" false "min" $replicas "max" $replicas) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Voluntary disruptions (drains, upgrades) evict one pod at a time; only where more than one can run. */}}
+{{- define "order-saga.service.podDisruptionBudget" -}}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "order-saga.serviceFullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "order-saga.componentLabels" (dict "root" .root "component" .name) | nindent 4 }}
+spec:
+  maxUnavailable: {{ .root.Values.serviceDefaults.podDisruptionBudget.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "order-saga.selectorLabels" (dict "root" .root "component" .name) | nindent 6 }}
+{{- end -}}
+
+{{- define "order-saga.service.autoscaler" -}}
+{{- $scale := include "order-saga.service.scale" . | fromJson -}}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "order-saga.serviceFullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "order-saga.componentLabels" (dict "root" .root "component" .name) | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "order-saga.serviceFullname" . }}
+  minReplicas: {{ $scale.min | int }}
+  maxReplicas: {{ $scale.max | int }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .svc.autoscaling.targetCPUUtilizationPercentage }}
+{{- end -}}
+
 {{- define "order-saga.service.serviceAccount" -}}
 apiVersion: v1
 kind: ServiceAccount
@@ -74,7 +142,10 @@ metadata:
   labels:
     {{- include "order-saga.componentLabels" (dict "root" $root "component" .name) | nindent 4 }}
 spec:
-  replicas: {{ ternary $defaults.replicas $svc.replicas (kindIs "invalid" $svc.replicas) }}
+  {{- $scale := include "order-saga.service.scale" . | fromJson }}
+  {{- if not $scale.autoscaled }}
+  replicas: {{ $scale.max | int }}
+  {{- end }}
   revisionHistoryLimit: 3
   selector:
     matchLabels:
@@ -105,6 +176,20 @@ spec:
         {{- end }}
       {{- end }}
       terminationGracePeriodSeconds: {{ $defaults.terminationGracePeriodSeconds }}
+      {{- if and $defaults.topologySpread.enabled (gt (int $scale.max) 1) }}
+      # Replicas on different nodes, then zones, so one node or zone going away takes only part
+      # of a consumer group. pod-template-hash: only pods of the same rollout count.
+      topologySpreadConstraints:
+        {{- range $key := list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+        - topologyKey: {{ $key }}
+          maxSkew: {{ $defaults.topologySpread.maxSkew }}
+          whenUnsatisfiable: {{ $defaults.topologySpread.whenUnsatisfiable }}
+          labelSelector:
+            matchLabels:
+              {{- include "order-saga.selectorLabels" (dict "root" $root "component" $.name) | nindent 14 }}
+          matchLabelKeys: [pod-template-hash]
+        {{- end }}
+      {{- end }}
       securityContext:
         # uid/gid 1000 = the `node` user of the base image (services/*/Dockerfile USER 1000:1000).
         {{- include "order-saga.podSecurityContext" 1000 | nindent 8 }}

@@ -97,6 +97,25 @@ export function render(options: RenderOptions = {}): K8sObject[] {
   return objects;
 }
 
+/** The chart's NOTES.txt as `helm install` prints it (client-side dry run: no cluster needed). */
+export function notes(options: RenderOptions = {}): string {
+  const result = helm([
+    'install',
+    RELEASE,
+    chartDir,
+    '--namespace',
+    NAMESPACE,
+    '--dry-run=client',
+    ...(options.values ?? []).flatMap((file) => ['--values', join(repoRoot, file)]),
+    ...(options.set ?? []).flatMap((entry) => ['--set', entry]),
+    ...(options.setJson ?? []).flatMap((entry) => ['--set-json', entry]),
+  ]);
+  if (result.status !== 0) throw new Error(`helm install --dry-run failed:\n${result.stderr}`);
+  const at = result.stdout.indexOf('\nNOTES:\n');
+  if (at < 0) throw new Error('helm install printed no NOTES');
+  return result.stdout.slice(at + '\nNOTES:\n'.length);
+}
+
 export interface Profile {
   name: string;
   values: string[];

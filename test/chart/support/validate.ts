@@ -20,6 +20,7 @@ const CORE_GROUPS = new Set([
   'rbac.authorization.k8s.io/v1',
   'policy/v1',
   'networking.k8s.io/v1',
+  'autoscaling/v2',
 ]);
 
 export function isCoreKind(o: K8sObject): boolean {
