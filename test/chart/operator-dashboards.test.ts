@@ -1,4 +1,4 @@
-// The Kafka (Strimzi), KRaft and CloudNativePG dashboards (files/grafana/operators/): valid PromQL,
+// The Kafka (Strimzi), KRaft and CloudNativePG dashboards (monitoring/operator-dashboards/): valid PromQL,
 // only the metrics and labels those components expose, the saga dashboards' datasource
 // convention, and shipped unchanged in their ConfigMap.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -60,7 +60,7 @@ interface Dashboard {
   templating: { list: { name: string; type: string; query: unknown }[] };
 }
 
-const dir = join(chartDir, 'files', 'grafana', 'operators');
+const dir = join(chartDir, 'monitoring', 'operator-dashboards');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const dashboards = files.map((file) => ({
   file,
@@ -84,7 +84,7 @@ function problems(query: string): string[] {
   return out;
 }
 
-describe('operator dashboards (files/grafana/operators)', () => {
+describe('operator dashboards (monitoring/operator-dashboards)', () => {
   it('are the Kafka, KRaft and CloudNativePG dashboards, with unique uids and panel ids', () => {
     expect(dashboards.map((d) => d.json.uid).sort()).toEqual([
       'order-saga-cloudnative-pg',
