@@ -13,6 +13,7 @@ import { topicPartitions } from './kafka-config.ts';
 import { createKafka } from './kafka.ts';
 import { shown } from './paths.ts';
 import { createPostgres, dataDirMajorVersion } from './postgres.ts';
+import { createPrometheus, scrapeInterval } from './prometheus.ts';
 import { checkPrerequisites } from './prerequisites.ts';
 import { tailFile } from './processes.ts';
 import { StackError, reportFailure, say, seconds, type ServerName } from './progress.ts';
@@ -22,23 +23,25 @@ import { createZipkin } from './zipkin.ts';
 
 const USAGE = `usage: npm run stack -- <command>
 
-  up                          start PostgreSQL, Redis, Kafka and Zipkin (idempotent), create databases and topics
+  up                          start PostgreSQL, Redis, Kafka, Zipkin and Prometheus (idempotent), create databases and topics
   down                        stop the servers this stack started
   status                      each server up/down with its endpoint (exit code 3 if any is down)
-  logs [pg|redis|kafka|zipkin] [-n N] [-f]
+  logs [pg|redis|kafka|zipkin|prometheus] [-n N] [-f]
                               last N lines (default 40) of the logs; -f keeps following
   env                         shell exports: eval "$(npm run -s stack -- env)"
 
 Ports: STACK_PG_PORT (55432), STACK_REDIS_PORT (56379), STACK_KAFKA_PORT (59092),
-STACK_KAFKA_CONTROLLER_PORT (59093), STACK_ZIPKIN_PORT (59411, the trace UI at /zipkin/).
-External servers: set KAFKA_BROKERS, REDIS_URL, ORDERS_DATABASE_URL (and the other
-*_DATABASE_URL) or ZIPKIN_URL and \`up\` only checks them (and creates topics).`;
+STACK_KAFKA_CONTROLLER_PORT (59093), STACK_ZIPKIN_PORT (59411, the trace UI at /zipkin/),
+STACK_PROMETHEUS_PORT (59090); Prometheus scrapes every STACK_PROMETHEUS_SCRAPE_INTERVAL (2s) the
+services that tests, the demo and the benchmark start. External servers: set KAFKA_BROKERS,
+REDIS_URL, ORDERS_DATABASE_URL (and the other *_DATABASE_URL) or ZIPKIN_URL and \`up\` only
+checks them (and creates topics).`;
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 // LSB convention for "status: program is not running".
 const EXIT_NOT_RUNNING = 3;
-const SERVER_NAMES: readonly ServerName[] = ['pg', 'redis', 'kafka', 'zipkin'];
+const SERVER_NAMES: readonly ServerName[] = ['pg', 'redis', 'kafka', 'zipkin', 'prometheus'];
 
 // Two harmless warnings would otherwise end up in every run's output:
 // - MODULE_TYPELESS_PACKAGE_JSON: contracts/src/topics.ts is loaded straight from source (see
@@ -66,6 +69,7 @@ function createServers(endpoints: StackEndpoints): StackServer[] {
     createRedis(endpoints),
     createKafka(endpoints, process.env),
     createZipkin(endpoints),
+    createPrometheus(endpoints, process.env),
   ];
 }
 
@@ -89,9 +93,12 @@ async function up(): Promise<number> {
     redis: !endpoints.redis.external,
     kafka: !endpoints.kafka.external,
     zipkin: !endpoints.zipkin.external,
+    prometheus: true,
   };
   checkPrerequisites(needs, process.env, dataDirMajorVersion());
-  topicPartitions(process.env); // validate before starting anything
+  // Validate before starting anything.
+  topicPartitions(process.env);
+  scrapeInterval(process.env);
 
   // In parallel: the JVM start dominates, PostgreSQL and Redis are ready long before it.
   // A failure is reported as soon as it happens, while the others keep starting.
@@ -124,7 +131,7 @@ async function status(): Promise<number> {
         ? `pid ${s.pid}, log ${shown(server.logFile)}`
         : 'not started';
     console.log(
-      `${server.name.padEnd(7)}${(s.up ? 'up' : 'down').padEnd(6)}${s.endpoint}  (${details})`,
+      `${server.name.padEnd(11)}${(s.up ? 'up' : 'down').padEnd(6)}${s.endpoint}  (${details})`,
     );
   });
   return statuses.every((s) => s.up) ? 0 : EXIT_NOT_RUNNING;
@@ -185,6 +192,7 @@ function env(): number {
     // A service started by hand from this shell (npm start) sends its spans to the stack's Zipkin.
     ['OTEL_TRACES_EXPORTER', 'zipkin'],
     ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', `${endpoints.zipkin.url}/api/v2/spans`],
+    ['PROMETHEUS_URL', endpoints.prometheus.url],
     ...SERVICE_DATABASES.map((db): [string, string] => [
       databaseUrlVariable(db),
       endpoints.postgres.urls[db],

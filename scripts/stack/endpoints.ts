@@ -13,13 +13,16 @@ export const PG_SUPERUSER = 'saga';
 /** Loopback only: the stack is a dev/CI convenience and must never be reachable from outside. */
 export const STACK_HOST = '127.0.0.1';
 
-// High ports so the stack never collides with a system PostgreSQL (5432), Redis (6379) or Kafka (9092).
+// High ports so the stack never collides with a system PostgreSQL (5432), Redis (6379), Kafka
+// (9092), Zipkin (9411) or Prometheus (9090, where Debian's prometheus package starts its own
+// service).
 const DEFAULT_PORTS = {
   pg: 55432,
   redis: 56379,
   kafka: 59092,
   kafkaController: 59093,
   zipkin: 59411,
+  prometheus: 59090,
 } as const;
 
 export interface StackPorts {
@@ -28,6 +31,7 @@ export interface StackPorts {
   kafka: number;
   kafkaController: number;
   zipkin: number;
+  prometheus: number;
 }
 
 export interface StackEndpoints {
@@ -38,6 +42,8 @@ export interface StackEndpoints {
   postgres: { urls: Record<ServiceDatabase, string>; external: boolean };
   /** The trace backend: its UI under /zipkin/, its API under /api/v2/. */
   zipkin: { url: string; external: boolean };
+  /** Always the stack's own: it reads the stack's scrape-target files and the chart's rules. */
+  prometheus: { url: string };
 }
 
 export function databaseUrlVariable(db: ServiceDatabase): string {
@@ -51,6 +57,7 @@ export function resolveStackPorts(env: Env): StackPorts {
     kafka: readPort(env, 'STACK_KAFKA_PORT', DEFAULT_PORTS.kafka),
     kafkaController: readPort(env, 'STACK_KAFKA_CONTROLLER_PORT', DEFAULT_PORTS.kafkaController),
     zipkin: readPort(env, 'STACK_ZIPKIN_PORT', DEFAULT_PORTS.zipkin),
+    prometheus: readPort(env, 'STACK_PROMETHEUS_PORT', DEFAULT_PORTS.prometheus),
   };
 }
 
@@ -87,6 +94,7 @@ export function resolveStackEndpoints(env: Env = process.env): StackEndpoints {
     zipkin: zipkinUrl
       ? { url: zipkinUrl, external: zipkinUrl !== own.zipkin }
       : { url: own.zipkin, external: false },
+    prometheus: { url: `http://${STACK_HOST}:${ports.prometheus}` },
   };
 }
 

@@ -14,6 +14,7 @@ export interface Needs {
   redis: boolean;
   kafka: boolean;
   zipkin: boolean;
+  prometheus: boolean;
 }
 
 interface Missing {
@@ -92,6 +93,10 @@ export function checkPrerequisites(needs: Needs, env: Env, preferredPgMajor?: st
   if (needs.redis && !findOnPath('redis-server', env)) {
     missing.push({ what: 'redis-server', aptPackages: ['redis-server'] });
   }
+  if (needs.prometheus && !findOnPath('prometheus', env)) {
+    // Debian's package also brings promtool, which the rule tests use.
+    missing.push({ what: 'prometheus (and promtool)', aptPackages: ['prometheus'] });
+  }
   if (needs.pg) {
     if (!findPostgresBin(env, preferredPgMajor)) {
       missing.push({
@@ -113,7 +118,7 @@ export function checkPrerequisites(needs: Needs, env: Env, preferredPgMajor?: st
   const packages = [...new Set(missing.flatMap((m) => m.aptPackages))].join(' ');
   throw new StackError(
     `missing prerequisites: ${missing.map((m) => m.what).join(', ')}\n` +
-      `  install with:  apt-get install -y ${packages}\n` +
+      `  install with:  apt-get install -y --no-install-recommends ${packages}\n` +
       `  (or point at existing servers with KAFKA_BROKERS / REDIS_URL / ORDERS_DATABASE_URL, ...)`,
   );
 }

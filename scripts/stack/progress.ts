@@ -1,7 +1,7 @@
 import { tailFile } from './processes.ts';
 import { shown } from './paths.ts';
 
-export type ServerName = 'pg' | 'redis' | 'kafka' | 'zipkin';
+export type ServerName = 'pg' | 'redis' | 'kafka' | 'zipkin' | 'prometheus';
 
 /** A failure the CLI reports as a message (plus the server log's tail), not as a stack trace. */
 export class StackError extends Error {
@@ -15,7 +15,7 @@ export class StackError extends Error {
 }
 
 export function say(server: ServerName, message: string): void {
-  console.log(`${server.padEnd(6)} ${message}`);
+  console.log(`${server.padEnd(10)} ${message}`);
 }
 
 export function seconds(sinceMs: number): string {

@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { ALL_TOPICS } from '../../packages/contracts/src/topics.ts';
 import { resolveStackEndpoints } from '../stack/endpoints.ts';
 import { ensureTopics } from '../stack/kafka-topics.ts';
+import { removeScrapeTargets, writeScrapeTargets } from '../stack/scrape-targets.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -340,6 +341,11 @@ export async function startSagaSystem(
     await dropRunState();
     throw error;
   }
+  // The stack's Prometheus scrapes this run from now on (file-based discovery), until stop().
+  writeScrapeTargets(
+    runId,
+    names.map((name) => ({ service: name, address: `127.0.0.1:${ports[name]}` })),
+  );
 
   async function kill(name: ProcessName): Promise<void> {
     await terminate(services[name].process, 'SIGKILL');
@@ -372,6 +378,7 @@ export async function startSagaSystem(
     kill,
     start,
     async stop() {
+      removeScrapeTargets(runId);
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
       await dropRunState();
     },
