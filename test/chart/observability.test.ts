@@ -1,69 +1,64 @@
-// The alert rules and Grafana dashboards: one copy each (charts/order-saga/files/), valid PromQL,
-// only metrics and labels the services expose, and embedded unchanged by the chart.
-import { readFileSync, readdirSync } from 'node:fs';
+// The recording and alert rules and the Grafana dashboards: one copy (charts/order-saga/monitoring),
+// valid PromQL, only metrics and labels the services expose, and embedded unchanged by the chart.
+// Their behaviour is checked elsewhere: promtool unit tests (monitoring.test.ts) and the real
+// Prometheus of the native stack (test/e2e/observability.test.ts).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { chartDir, render } from './support/helm.ts';
+import {
+  alertRules,
+  dashboards,
+  fromGrafana,
+  panelQueries,
+  recordingRules,
+  ruleFiles,
+  rules,
+  rulesDir,
+} from '../support/monitoring.ts';
+import { render } from './support/helm.ts';
 import {
   analyze,
   contractMetric,
-  fromGrafana,
   loadMetrics,
   OUTCOMES,
+  PENDING,
   TARGET_LABELS,
 } from './support/promql.ts';
 
 const METRICS = await loadMetrics();
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-const alertsFile = join(chartDir, 'files', 'prometheus', 'alerts.yaml');
-const alerts = parse(readFileSync(alertsFile, 'utf8')) as {
-  groups: { name: string; rules: Rule[] }[];
-};
-const rules = alerts.groups.flatMap((g) => g.rules);
+/** What a recording rule produces: its name, labelled by what its expression keeps (by clauses). */
+const RECORDED = Object.fromEntries(
+  recordingRules.map((r) => [
+    r.record ?? '',
+    { labels: analyze(r.expr).labels.filter((l) => l !== 'le'), histogram: false },
+  ]),
+);
 
-const dashboardDir = join(chartDir, 'files', 'grafana', 'dashboards');
-const dashboardFiles = readdirSync(dashboardDir).filter((f) => f.endsWith('.json'));
-
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  datasource?: { type: string; uid: string };
-  targets?: { expr: string; datasource?: { uid: string } }[];
-  panels?: Panel[];
+function labelsOf(metric: string): string[] {
+  return [
+    ...(METRICS[metric]?.labels ?? []),
+    ...(PENDING[metric]?.labels ?? []),
+    ...(RECORDED[metric]?.labels ?? []),
+  ];
 }
-interface Dashboard {
-  uid: string;
-  title: string;
-  panels: Panel[];
-  templating: { list: { name: string; type: string; query: unknown }[] };
-}
-const dashboards = dashboardFiles.map((file) => ({
-  file,
-  json: JSON.parse(readFileSync(join(dashboardDir, file), 'utf8')) as Dashboard,
-}));
 
 /** Problems with one query: syntax, metrics outside the contract, unknown labels or outcomes. */
 function queryProblems(query: string): string[] {
   const facts = analyze(query);
   const problems: string[] = [];
   if (facts.errors.length > 0) problems.push(`syntax error at ${facts.errors.join(', ')}`);
-  const metrics = facts.metrics.map((m) => ({ series: m, metric: contractMetric(METRICS, m) }));
+  const known = { ...METRICS, ...RECORDED };
+  const metrics = facts.metrics.map((m) => ({
+    series: m,
+    metric: contractMetric(known, m) ?? (PENDING[m] ? m : undefined),
+  }));
   for (const m of metrics.filter((x) => !x.metric))
     problems.push(`metric ${m.series} is not exposed by the services`);
   const allowed = new Set([
     ...TARGET_LABELS,
     'le',
-    ...metrics.flatMap((m) => (m.metric ? (METRICS[m.metric]?.labels ?? []) : [])),
+    ...metrics.flatMap((m) => (m.metric ? labelsOf(m.metric) : [])),
   ]);
   for (const label of facts.labels.filter((l) => !allowed.has(l)))
     problems.push(`label ${label} does not exist on ${facts.metrics.join(', ')}`);
@@ -75,17 +70,20 @@ function queryProblems(query: string): string[] {
   return problems;
 }
 
-describe('alert rules (files/prometheus/alerts.yaml)', () => {
-  it('are well-formed alerting rules with a severity and a summary', () => {
-    expect(rules.length).toBeGreaterThan(5);
-    const names = rules.map((r) => r.alert);
+describe('rules (monitoring/rules/*.yaml)', () => {
+  it('are well-formed: alerts with a severity and a summary, records named level:metric:operation', () => {
+    expect(alertRules.length).toBeGreaterThan(5);
+    expect(recordingRules.length).toBeGreaterThan(3);
+    const names = rules.map((r) => r.alert ?? r.record);
     expect(new Set(names).size).toBe(names.length);
-    for (const rule of rules) {
-      expect(rule.alert, rule.expr).toMatch(/^[A-Z][A-Za-z]+$/);
+    for (const rule of alertRules) {
+      expect(rule.alert, rule.expr).toMatch(/^[A-Z][A-Za-z0-9]+$/);
       expect(['warning', 'critical']).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
       if (rule.for) expect(rule.for).toMatch(/^[0-9]+[smh]$/);
     }
+    for (const rule of recordingRules)
+      expect(rule.record).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/);
   });
 
   it.each(rules.map((r) => [r.alert ?? r.record ?? '?', r.expr] as const))(
@@ -105,19 +103,41 @@ describe('alert rules (files/prometheus/alerts.yaml)', () => {
       'dead_letters_total',
       'kafka_consumer_lag',
       'http_request_duration_seconds',
+      'saga_oldest_in_flight_seconds',
+      'sagas_past_deadline',
     ]) {
       expect(exprs).toContain(metric);
     }
     expect(exprs).toContain('outcome="compensation_failed"');
+    for (const alert of [
+      'SagasStuck',
+      'SagaPastDeadline',
+      'CircuitBreakerOpen',
+      'DeadLettersGrowing',
+      'OutboxBacklog',
+      'ConsumerLagHigh',
+      'PaymentRetryRateHigh',
+      'SagaP99AboveTarget',
+    ])
+      expect(alertRules.map((r) => r.alert)).toContain(alert);
   });
 
-  it('are embedded unchanged as the PrometheusRule spec', () => {
-    const rule = render().find((o) => o.kind === 'PrometheusRule');
-    expect(rule?.spec).toEqual(alerts);
+  it('are embedded unchanged, one PrometheusRule per file', () => {
+    const objects = render().filter((o) => o.kind === 'PrometheusRule');
+    expect(objects.map((o) => o.metadata.name).sort()).toEqual(
+      ruleFiles.map((f) => `order-saga-${f.file.replace(/\.yaml$/, '')}`).sort(),
+    );
+    for (const { file, groups } of ruleFiles) {
+      const object = objects.find(
+        (o) => o.metadata.name === `order-saga-${file.replace(/\.yaml$/, '')}`,
+      );
+      expect(object?.spec, file).toEqual({ groups });
+      expect(readFileSync(join(rulesDir, file), 'utf8')).toContain('groups:');
+    }
   });
 });
 
-describe('Grafana dashboards (files/grafana/dashboards)', () => {
+describe('Grafana dashboards (monitoring/dashboards)', () => {
   it('exist and have unique uids and panel ids', () => {
     expect(dashboards.length).toBeGreaterThan(0);
     const uids = dashboards.map((d) => d.json.uid);
@@ -146,14 +166,36 @@ describe('Grafana dashboards (files/grafana/dashboards)', () => {
     }
   });
 
-  const queries = dashboards.flatMap(({ file, json }) =>
-    json.panels.flatMap((p) =>
-      (p.targets ?? []).map((t) => [`${file}: ${p.title}`, t.expr] as const),
-    ),
-  );
-  it.each(queries)('%s: valid PromQL on contract metrics', (_panel, expr) => {
-    expect(queryProblems(fromGrafana(expr))).toEqual([]);
+  it('the overview has the saga panels the design asks for and one row per service', () => {
+    const overview = dashboards.find((d) => d.json.uid === 'order-saga-overview')?.json;
+    const exprs = panelQueries
+      .filter((q) => q.panel.startsWith('order-saga-overview.json'))
+      .map((q) => q.expr)
+      .join('\n');
+    for (const metric of [
+      'order_saga_duration_seconds_count', // throughput, outcomes
+      'order_saga_duration_seconds_bucket', // duration quantiles by outcome
+      'saga_compensations_total',
+      'payment_retries_total',
+      'payment_failures_total',
+      'circuit_breaker_state',
+      'outbox_pending',
+      'outbox_publish_lag_seconds_bucket',
+      'kafka_consumer_lag',
+      'dead_letters_total',
+    ])
+      expect(exprs).toContain(metric);
+    expect(exprs).toContain('sum by (outcome, le)');
+    const perService = overview?.panels.find((p) => p.type === 'row' && p.repeat === 'service');
+    expect(perService?.title).toBe('$service');
   });
+
+  it.each(panelQueries.map((q) => [q.panel, q.expr] as const))(
+    '%s: valid PromQL on contract metrics',
+    (_panel, expr) => {
+      expect(queryProblems(fromGrafana(expr))).toEqual([]);
+    },
+  );
 
   it('template variable queries use contract labels', () => {
     for (const { json } of dashboards) {
@@ -173,9 +215,23 @@ describe('Grafana dashboards (files/grafana/dashboards)', () => {
     );
     expect(configMap?.metadata.labels?.grafana_dashboard).toBe('1');
     const data = configMap?.data as Record<string, string>;
-    for (const { file } of dashboards)
-      expect(data[file]).toBe(readFileSync(join(dashboardDir, file), 'utf8').trimEnd());
+    for (const { file, text } of dashboards) expect(data[file]).toBe(text.trimEnd());
   });
+});
+
+describe('the pending list', () => {
+  it.each(Object.entries(PENDING))(
+    '%s is not in the catalogue yet (remove the entry once it is)',
+    (metric, { labels }) => {
+      const registered = METRICS[metric];
+      const complete =
+        registered !== undefined && labels.every((l) => registered.labels.includes(l));
+      expect(
+        complete,
+        `${metric} is registered now: drop it from PENDING in test/chart/support/promql.ts`,
+      ).toBe(false);
+    },
+  );
 });
 
 describe('the PromQL checks catch', () => {
@@ -191,6 +247,9 @@ describe('the PromQL checks catch', () => {
     ]);
     expect(queryProblems('order_saga_duration_seconds_count{outcome="failed"}')).toEqual([
       expect.stringMatching(/outcome "failed"/),
+    ]);
+    expect(queryProblems('order_saga:saga_duration_seconds:avg_5m{route="/orders"}')).toEqual([
+      expect.stringMatching(/label route/),
     ]);
   });
 });

@@ -359,7 +359,7 @@ spec:
       interval: {{ $root.Values.monitoring.interval }}
       # The services label some series with their own `service`; honour it instead of renaming
       # it to exported_service. The relabelings make every series carry the same two labels the
-      # native Prometheus adds (files/prometheus/README.md), so one set of rules and dashboards
+      # native Prometheus adds (monitoring/README.md), so one set of rules and dashboards
       # serves both.
       honorLabels: true
       relabelings:

@@ -29,15 +29,6 @@ export function analyze(query: string): QueryFacts {
   return facts;
 }
 
-/** Grafana macros and template variables replaced by plain PromQL. */
-export function fromGrafana(query: string): string {
-  return query
-    .replaceAll('$__rate_interval', '5m')
-    .replaceAll('$__interval', '1m')
-    .replaceAll('$__range', '1h')
-    .replaceAll(/\$\{?[a-zA-Z_]+\}?/g, 'placeholder');
-}
-
 /**
  * The metrics the services expose, read from the one place that defines them
  * (packages/observability/src/metrics.ts, SagaMetrics: the DESIGN.md catalogue plus the Node.js
@@ -64,8 +55,20 @@ export async function loadMetrics(): Promise<
   return metrics;
 }
 
-/** Labels every scraped series carries: the target labels (see files/prometheus/README.md). */
-export const TARGET_LABELS = ['service', 'system', 'instance', 'job', 'namespace', 'pod'];
+/**
+ * Labels every scraped series carries: the target labels (charts/order-saga/monitoring/README.md);
+ * `run` only natively, where it tells one test run's services from another's.
+ */
+export const TARGET_LABELS = ['service', 'system', 'instance', 'job', 'namespace', 'pod', 'run'];
+
+/**
+ * Metrics (and labels) the rules and dashboards already use while other work adds them to the
+ * catalogue. Whoever registers one removes its entry here in the same commit: the chart test fails
+ * while an entry names something the catalogue already has.
+ */
+export const PENDING: Record<string, { labels: string[]; by: string }> = {
+  dead_letter_redrives_total: { labels: [], by: 'issue 8 (dead-letter tooling)' },
+};
 
 /** Values the `outcome` label takes, per metric that has one. */
 export const OUTCOMES: Record<string, readonly string[]> = {
