@@ -20,6 +20,8 @@ export class ConsumerLagReporter {
   ) {}
 
   start(): void {
+    // Once now, so the gauge exists from the first scrape rather than an interval later.
+    void this.report();
     this.timer = setInterval(() => void this.report(), this.intervalMs);
     this.timer.unref();
   }

@@ -148,6 +148,15 @@ export class SagaMetrics {
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client also exports these three gauges with a `_total` suffix, which Prometheus reserves
+    // for counters (`promtool check metrics` rejects them); nodejs_active_handles{type} and its
+    // siblings carry the same numbers by type.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      this.registry.removeSingleMetric(name);
   }
 
   async render(): Promise<string> {

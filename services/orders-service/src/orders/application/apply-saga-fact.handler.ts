@@ -6,6 +6,7 @@ import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, sagaFacts } from '@order-saga/saga-definition';
 import { SERVICE } from '../../service';
 import type { OrderRepository } from '../infrastructure/order.repository';
+import { TERMINAL_STATUSES } from '../domain/order-status';
 import { advanceOrder, isTerminal, type OrderFact } from './advance-order';
 
 /** Translates a consumed message into the fact it states about an order, if any. */
@@ -85,7 +86,12 @@ export class ApplySagaFactHandler {
     private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
-  ) {}
+  ) {
+    // Every outcome exported from the start, at zero: Prometheus' rate() only sees increments of
+    // a series it has already scraped, so the first saga of an outcome would otherwise be lost.
+    for (const status of TERMINAL_STATUSES)
+      metrics.orderSagaDuration.zero({ outcome: status.toLowerCase() });
+  }
 
   async handle(envelope: AnyEnvelope, delivery: Delivery): Promise<void> {
     const input = factOf(envelope);

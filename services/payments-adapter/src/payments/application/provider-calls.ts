@@ -2,7 +2,8 @@ import type { TransactionRunner } from '@order-saga/persistence';
 import type { SagaMetrics } from '@order-saga/observability';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 
-export type ProviderOperation = 'authorize' | 'refund';
+const PROVIDER_OPERATIONS = ['authorize', 'refund'] as const;
+export type ProviderOperation = (typeof PROVIDER_OPERATIONS)[number];
 
 /**
  * Runs one call to the payment provider on behalf of a payment and records it, whatever its
@@ -15,7 +16,14 @@ export class ProviderCalls {
     private readonly db: TransactionRunner,
     private readonly payments: PaymentRepository,
     private readonly metrics: SagaMetrics,
-  ) {}
+  ) {
+    // Exported at zero from the start: rate() needs a scraped zero to see the first call, and the
+    // retry ratio is 0, not "no data", while nothing is retried.
+    for (const operation of PROVIDER_OPERATIONS) {
+      metrics.paymentAttempts.inc({ operation }, 0);
+      metrics.paymentRetries.inc({ operation }, 0);
+    }
+  }
 
   async run<T>(
     call: { paymentId: string; operation: ProviderOperation; previousAttempts: number },
