@@ -187,6 +187,22 @@ export interface NextSteps {
   readonly database: string;
   readonly brokers: string;
   readonly zipkinUrl: string;
+  /** The stack's Prometheus, which scraped this run's services. */
+  readonly prometheusUrl: string;
+}
+
+/** The seed's KPIs as the chart's recording rules name them (charts/order-saga/monitoring). */
+const KPI_QUERIES: ReadonlyArray<readonly [string, string]> = [
+  ['order creation p50', 'order_saga:order_creation_duration_seconds:p50_5m'],
+  ['saga average', 'order_saga:saga_duration_seconds:avg_5m'],
+  ['saga p99', 'order_saga:saga_duration_seconds:p99_5m'],
+  ['retry rate', 'order_saga:payment_retry_ratio:5m'],
+  ['sagas/s', 'order_saga:sagas_finished:rate5m'],
+];
+
+/** A Prometheus UI link that opens `expr` as a graph over the last 15 minutes. */
+export function prometheusGraphUrl(base: string, expr: string): string {
+  return `${base}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=15m`;
 }
 
 /** Where to look after the demo: metrics, logs by correlation id, traces, the data. */
@@ -198,6 +214,12 @@ export function renderNextSteps(next: NextSteps): string[] {
     lines.map((line, i) => `  ${(i === 0 ? label : '').padEnd(LABEL_WIDTH)}${line}`);
   return [
     ...section('metrics', columns(next.services.map((s) => [s.name, `${s.url}/metrics`]))),
+    ...section('prometheus', [
+      ...columns(
+        KPI_QUERIES.map(([name, expr]) => [name, prometheusGraphUrl(next.prometheusUrl, expr)]),
+      ),
+      `${next.prometheusUrl}/alerts  ${paint.dim('(rules from charts/order-saga/monitoring; /targets lists what it scrapes)')}`,
+    ]),
     ...section('logs', [
       `${next.logDir}/<service>.log  ${paint.dim('pino JSON, one event per line')}`,
     ]),

@@ -453,6 +453,7 @@ async function report(
     database: redactUrl(stack.postgres.urls.orders),
     brokers: stack.kafka.brokers.join(','),
     zipkinUrl: system.zipkinUrl,
+    prometheusUrl: stack.prometheus.url,
   });
   for (const line of lines) console.log(line);
 }
