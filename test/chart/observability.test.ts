@@ -62,7 +62,12 @@ function queryProblems(query: string): string[] {
   ]);
   for (const label of facts.labels.filter((l) => !allowed.has(l)))
     problems.push(`label ${label} does not exist on ${facts.metrics.join(', ')}`);
-  const outcomes = [...new Set(metrics.flatMap((m) => OUTCOMES[m.metric ?? ''] ?? []))];
+  // A recording rule over order_saga_duration_seconds keeps its outcome values.
+  const outcomeSource = (name: string): string =>
+    name.startsWith('order_saga:saga') ? 'order_saga_duration_seconds' : name;
+  const outcomes = [
+    ...new Set(metrics.flatMap((m) => OUTCOMES[outcomeSource(m.metric ?? '')] ?? [])),
+  ];
   for (const matcher of facts.matchers.filter((m) => m.label === 'outcome')) {
     if (!outcomes.includes(matcher.value))
       problems.push(`outcome "${matcher.value}" is not one of ${outcomes.join('|')}`);

@@ -85,3 +85,6 @@ export function contractMetric(
   const base = series.replace(/_(bucket|sum|count)$/, '');
   return metrics[base]?.histogram ? base : undefined;
 }
+
+/** Grafana macros replaced by plain PromQL (defined with the monitoring folder's reader). */
+export { fromGrafana } from '../../support/monitoring.ts';
