@@ -101,6 +101,12 @@ describe('POST /payments/callback: signed, replay-safe asynchronous results', ()
         return rows[0]?.provider_payment_id ?? undefined;
       },
     );
+    // The adapter records the charge before orders-service has applied PaymentInitiated.
+    await waitFor('the order to wait in PAYMENT_PENDING', async () =>
+      (await getOrder(system.ordersUrl, orderId)).body.status === 'PAYMENT_PENDING'
+        ? true
+        : undefined,
+    );
     const untouched = { status: 'PENDING', inbox: '0', signatures: '0', order: 'PAYMENT_PENDING' };
     expect(await sideEffects(orderId)).toEqual(untouched);
 
