@@ -258,7 +258,7 @@ const NOT_EXERCISED: Record<string, string> = {
 
 describe('the metric catalogue under load', () => {
   it('every metric is accounted for: moved by this load, or named with the reason it cannot be', async () => {
-    const { SagaMetrics } = await import('../../packages/observability/src/metrics.ts');
+    const { SagaMetrics } = await import('@order-saga/observability');
     const catalogue = (await new SagaMetrics('catalogue').registry.getMetricsAsJSON())
       .map((m) => m.name)
       .filter((name) => !/^(process|nodejs)_/.test(name));
