@@ -1,4 +1,5 @@
 import type { CancellationReason, OrderLine } from '@order-saga/contracts';
+import type { SagaProgress } from '@order-saga/saga-definition';
 import type { SagaStepName, SagaStepStatus } from './saga-step';
 import type { OrderStatus } from './order-status';
 
@@ -34,16 +35,9 @@ export interface SagaStep {
   readonly finishedAt: string | null;
 }
 
-/** The saga at a glance, from the declared definition (names of steps, in saga order). */
-export interface SagaOverview {
+/** The saga at a glance (the definition's summary), and which mode ran it. */
+export interface SagaOverview extends SagaProgress {
   readonly mode: 'choreography' | 'orchestration';
-  readonly done: readonly string[];
-  readonly running: readonly string[];
-  readonly remaining: readonly string[];
-  readonly failed: readonly string[];
-  readonly compensating: readonly string[];
-  readonly compensated: readonly string[];
-  readonly compensationFailed: readonly string[];
 }
 
 /** A fact that arrived after the saga gave up or ended: it moved nothing, and is undone. */
