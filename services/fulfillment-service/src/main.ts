@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { INBOX_MIGRATIONS } from '@order-saga/inbox';
-import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadFulfillmentConfig } from './config';
 import { inventoryRoutes } from './inventory/application/inventory.routes';
@@ -18,8 +16,7 @@ void runService(SERVICE.name, () => {
   return bootSagaParticipant({
     service: SERVICE,
     config,
-    // The outbox and inbox tables come from their packages, as frozen versions.
-    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, CreateInventory1732780200000],
+    migrations: [CreateInventory1732780200000],
     build: ({ db, inbox, logger, metrics }) => {
       const inventory = new InventoryRepository();
       return {

@@ -6,9 +6,12 @@ import {
   IdempotencyRecords,
   IdempotentRequests,
 } from '@order-saga/idempotency';
-import { INBOX_MIGRATIONS } from '@order-saga/inbox';
-import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
-import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
+import {
+  PeriodicTask,
+  bootSagaParticipant,
+  runService,
+  sweepUntilShort,
+} from '@order-saga/service-runtime';
 import { loadOrdersConfig } from './config';
 import { ApplySagaFactHandler } from './orders/application/apply-saga-fact.handler';
 import { CreateOrderHandler } from './orders/application/create-order.handler';
@@ -28,14 +31,8 @@ void runService(SERVICE.name, () => {
   return bootSagaParticipant({
     service: SERVICE,
     config,
-    // The outbox, inbox and idempotency tables come from their packages, as frozen versions.
-    migrations: [
-      ...OUTBOX_MIGRATIONS,
-      ...INBOX_MIGRATIONS,
-      CreateOrders1732780000000,
-      SagaTimeline1764547400000,
-      ...IDEMPOTENCY_MIGRATIONS,
-    ],
+    // The idempotency table comes from its package, as frozen versions.
+    migrations: [CreateOrders1732780000000, SagaTimeline1764547400000, ...IDEMPOTENCY_MIGRATIONS],
     build: ({ db, inbox, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
       const apply = new ApplySagaFactHandler(inbox, orders, outbox, logger, metrics);
@@ -92,8 +89,7 @@ void runService(SERVICE.name, () => {
             'saga-sweeper',
             config.SAGA_SWEEP_INTERVAL_MS,
             async () => {
-              // A full batch means more may be due: keep going until one comes back short.
-              if (expire !== undefined) while ((await expire.sweep()) === expire.batchSize);
+              if (expire !== undefined) await sweepUntilShort(expire);
               await backlog.sample();
             },
             logger,

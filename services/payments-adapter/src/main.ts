@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { INBOX_MIGRATIONS } from '@order-saga/inbox';
-import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
 import { loadPaymentsConfig } from './config';
 import { AuthorizePaymentHandler } from './payments/application/authorize-payment.handler';
@@ -31,10 +29,7 @@ void runService(SERVICE.name, () => {
   return bootSagaParticipant({
     service: SERVICE,
     config,
-    // The outbox and inbox tables come from their packages, as frozen versions.
     migrations: [
-      ...OUTBOX_MIGRATIONS,
-      ...INBOX_MIGRATIONS,
       CreatePayments1732780100000,
       RefundOutcome1764547300000,
       PaymentWebhooks1764576000000,

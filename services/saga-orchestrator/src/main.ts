@@ -1,7 +1,10 @@
 import 'reflect-metadata';
-import { INBOX_MIGRATIONS } from '@order-saga/inbox';
-import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
-import { PeriodicTask, bootSagaParticipant, runService } from '@order-saga/service-runtime';
+import {
+  PeriodicTask,
+  bootSagaParticipant,
+  runService,
+  sweepUntilShort,
+} from '@order-saga/service-runtime';
 import { loadOrchestratorConfig } from './config';
 import { ExpireSagasHandler } from './saga/application/expire-sagas.handler';
 import { RunOrderSagaHandler } from './saga/application/run-order-saga.handler';
@@ -17,13 +20,7 @@ void runService(SERVICE.name, () => {
   return bootSagaParticipant({
     service: SERVICE,
     config,
-    // The outbox and inbox tables come from their packages, as frozen versions.
-    migrations: [
-      ...OUTBOX_MIGRATIONS,
-      ...INBOX_MIGRATIONS,
-      CreateSagas1732780300000,
-      SagaProgress1764547200000,
-    ],
+    migrations: [CreateSagas1732780300000, SagaProgress1764547200000],
     build: ({ db, inbox, outbox, logger, metrics }) => {
       const sagas = new SagaRepository();
       const expire = new ExpireSagasHandler(db, sagas, outbox, logger, metrics);
@@ -33,10 +30,7 @@ void runService(SERVICE.name, () => {
           new PeriodicTask(
             'saga-deadline-sweeper',
             config.SAGA_SWEEP_INTERVAL_MS,
-            async () => {
-              // A full batch means more may be due: keep going until one comes back short.
-              while ((await expire.sweep()) === expire.batchSize);
-            },
+            () => sweepUntilShort(expire),
             logger,
           ),
         ],

@@ -2,7 +2,7 @@ import type { Provider, Type } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { topicName, type SagaMode } from '@order-saga/contracts';
-import { InboxTransactions } from '@order-saga/inbox';
+import { INBOX_MIGRATIONS, InboxTransactions } from '@order-saga/inbox';
 import {
   DependencyUnavailableError,
   acceptedMessages,
@@ -12,7 +12,7 @@ import {
   type RoutesByMode,
 } from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
-import { OutboxWriter } from '@order-saga/outbox';
+import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
 import { isDatabaseUnavailable, openDatabase } from '@order-saga/persistence';
 import {
   messageRetryPolicy,
@@ -67,7 +67,11 @@ export interface SagaParticipantParts {
 export interface SagaParticipantDefinition {
   readonly service: ServiceIdentity;
   readonly config: BaseConfig & KafkaConfig & DatabaseConfig & RetryConfig;
-  readonly migrations: NonNullable<DataSourceOptions['migrations']>;
+  /**
+   * The service's own migrations. Every participant has an outbox and an inbox: their tables come
+   * from their packages, as frozen versions, and are added here before these.
+   */
+  readonly migrations: Extract<DataSourceOptions['migrations'], unknown[]>;
   readonly build: (context: SagaParticipantContext) => SagaParticipantParts;
 }
 
@@ -92,7 +96,7 @@ export async function bootSagaParticipant(
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
     entities: [],
-    migrations: definition.migrations,
+    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, ...definition.migrations],
     logger,
   });
   const outbox = new OutboxWriter(config.KAFKA_TOPIC_PREFIX);
