@@ -1,4 +1,5 @@
 export * from './data-source';
 export * from './database-unavailable';
 export * from './frozen-migration';
+export * from './locked-batch';
 export * from './sql';

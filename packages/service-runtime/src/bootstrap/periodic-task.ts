@@ -51,3 +51,14 @@ export class PeriodicTask implements BackgroundTask {
     this.timer.unref();
   }
 }
+
+/** A sweeper that handles at most `batchSize` rows a call and says how many it handled. */
+export interface BatchSweeper {
+  readonly batchSize: number;
+  sweep(): Promise<number>;
+}
+
+/** One tick of a sweeper: a full batch means more may be due, so keep going until one is short. */
+export async function sweepUntilShort(sweeper: BatchSweeper): Promise<void> {
+  while ((await sweeper.sweep()) === sweeper.batchSize);
+}

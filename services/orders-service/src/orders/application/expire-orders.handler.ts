@@ -1,5 +1,5 @@
 import { createEnvelope } from '@order-saga/contracts';
-import type { TransactionRunner } from '@order-saga/persistence';
+import { decideLockedBatch, type TransactionRunner } from '@order-saga/persistence';
 import {
   childContext,
   formatTraceparent,
@@ -31,10 +31,10 @@ export class ExpireOrdersHandler {
 
   /** One sweep; returns how many orders it gave up. */
   async sweep(): Promise<number> {
-    const expired = await this.db.transaction(async (tx) => {
-      const due = await this.orders.lockExpired(tx, this.batchSize);
-      const decided = [];
-      for (const order of due) {
+    const expired = await decideLockedBatch(this.db, {
+      limit: this.batchSize,
+      lock: (tx, limit) => this.orders.lockExpired(tx, limit),
+      decide: async (tx, order) => {
         const done = ORDER_SAGA.steps
           .filter((step) => order.steps.get(step.name) === 'SUCCEEDED')
           .map((step) => step.name);
@@ -71,9 +71,8 @@ export class ExpireOrdersHandler {
             traceparent: deadlineExceeded.traceparent,
           },
         );
-        decided.push({ order, compensations, advance });
-      }
-      return decided;
+        return { order, compensations, advance };
+      },
     });
     for (const { order, compensations, advance } of expired) {
       this.metrics.sagaDeadlinesExceeded.inc();

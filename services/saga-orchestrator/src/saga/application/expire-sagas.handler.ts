@@ -5,7 +5,7 @@ import {
   type Logger,
   type SagaMetrics,
 } from '@order-saga/observability';
-import type { TransactionRunner } from '@order-saga/persistence';
+import { decideLockedBatch, type TransactionRunner } from '@order-saga/persistence';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { decide } from '../domain/order-saga';
 import type { SagaRepository } from '../infrastructure/saga.repository';
@@ -30,12 +30,12 @@ export class ExpireSagasHandler {
 
   /** One sweep; returns how many sagas it gave up. */
   async sweep(): Promise<number> {
-    const expired = await this.db.transaction(async (tx) => {
-      const due = await this.sagas.lockExpired(tx, this.batchSize);
-      const decided = [];
-      for (const { state, deadline } of due) {
+    const expired = await decideLockedBatch(this.db, {
+      limit: this.batchSize,
+      lock: (tx, limit) => this.sagas.lockExpired(tx, limit),
+      decide: async (tx, { state, deadline }) => {
         const decision = decide(state, { kind: 'DeadlineExceeded' });
-        if (!decision.apply) continue;
+        if (!decision.apply) return undefined;
         await this.sagas.save(tx, decision.state, undefined);
         // No message caused this one: the clock did. It still joins the order's trace.
         const causation = {
@@ -50,9 +50,8 @@ export class ExpireSagasHandler {
             outputMessage(output, decision.state, deadline, causation),
           ),
         );
-        decided.push({ state: decision.state, deadline, correlationId: causation.correlationId });
-      }
-      return decided;
+        return { state: decision.state, deadline, correlationId: causation.correlationId };
+      },
     });
     for (const { state, deadline, correlationId } of expired) {
       this.metrics.sagaDeadlinesExceeded.inc();
