@@ -3,10 +3,12 @@ import { z } from 'zod';
 import {
   ConfigError,
   baseConfigShape,
+  consumerRestartPolicy,
   databaseConfigShape,
   kafkaConfigShape,
   loadConfig,
   messageRetryPolicy,
+  outboxRelistenPolicy,
   outboxRetryPolicy,
   retryConfigShape,
 } from './config';
@@ -83,6 +85,28 @@ describe('retry budgets', () => {
       CONSUMER_RETRY_CAP_MS: '30000',
     });
     expect(messageRetryPolicy(config)).toMatchObject({ baseMs: 250, capMs: 30_000, attempts: 20 });
+  });
+
+  it('cover the reconnect loops too: consumer restart and the relay re-LISTEN', () => {
+    const defaults = loadConfig(schema, minimal);
+    for (const policy of [consumerRestartPolicy(defaults), outboxRelistenPolicy(defaults)])
+      expect(policy).toEqual({
+        baseMs: 500,
+        capMs: 10_000,
+        attempts: Infinity,
+        jitter: 'equal',
+        whenExhausted: 'fail',
+      });
+    const tuned = loadConfig(schema, {
+      ...minimal,
+      CONSUMER_RESTART_BASE_MS: '1000',
+      CONSUMER_RESTART_CAP_MS: '60000',
+      OUTBOX_RELISTEN_CAP_MS: '30000',
+    });
+    expect(consumerRestartPolicy(tuned)).toMatchObject({ baseMs: 1_000, capMs: 60_000 });
+    expect(outboxRelistenPolicy(tuned)).toMatchObject({ baseMs: 500, capMs: 30_000 });
+    const inverted = loadConfig(schema, { ...minimal, OUTBOX_RELISTEN_BASE_MS: '20000' });
+    expect(() => outboxRelistenPolicy(inverted)).toThrow(/OUTBOX_RELISTEN_BASE_MS/);
   });
 
   it('refuse a base above its cap, naming the variables', () => {

@@ -79,6 +79,10 @@ export const retryConfigShape = {
   CONSUMER_RETRY_CAP_MS: ms(5_000),
   OUTBOX_RETRY_BASE_MS: ms(200),
   OUTBOX_RETRY_CAP_MS: ms(5_000),
+  CONSUMER_RESTART_BASE_MS: ms(500),
+  CONSUMER_RESTART_CAP_MS: ms(10_000),
+  OUTBOX_RELISTEN_BASE_MS: ms(500),
+  OUTBOX_RELISTEN_CAP_MS: ms(10_000),
 };
 
 export const RetryConfig = z.object(retryConfigShape);
@@ -106,6 +110,26 @@ export function outboxRetryPolicy(config: RetryConfig): RetryPolicy {
     jitter: 'full',
     whenExhausted: 'fail',
   });
+}
+
+/**
+ * Rejoining the consumer group after the consumer crashed (never exhausted). Equal jitter: a
+ * rejoin makes the group rebalance, so never a near-immediate retry.
+ */
+export function consumerRestartPolicy(config: RetryConfig): RetryPolicy {
+  const { CONSUMER_RESTART_BASE_MS: baseMs, CONSUMER_RESTART_CAP_MS: capMs } = config;
+  checkBaseBelowCap(baseMs, capMs, 'CONSUMER_RESTART');
+  return retryPolicy({ baseMs, capMs, attempts: Infinity, jitter: 'equal', whenExhausted: 'fail' });
+}
+
+/**
+ * The relay's LISTEN for new outbox rows after the database dropped it (never exhausted). Equal
+ * jitter: every replica lost its LISTEN at the same moment when the database restarted.
+ */
+export function outboxRelistenPolicy(config: RetryConfig): RetryPolicy {
+  const { OUTBOX_RELISTEN_BASE_MS: baseMs, OUTBOX_RELISTEN_CAP_MS: capMs } = config;
+  checkBaseBelowCap(baseMs, capMs, 'OUTBOX_RELISTEN');
+  return retryPolicy({ baseMs, capMs, attempts: Infinity, jitter: 'equal', whenExhausted: 'fail' });
 }
 
 function checkBaseBelowCap(base: number, cap: number, prefix: string): void {

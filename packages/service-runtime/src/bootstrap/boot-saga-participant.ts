@@ -15,7 +15,9 @@ import { SagaMetrics, createLogger, type Logger } from '@order-saga/observabilit
 import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
 import { isDatabaseUnavailable, openDatabase } from '@order-saga/persistence';
 import {
+  consumerRestartPolicy,
   messageRetryPolicy,
+  outboxRelistenPolicy,
   outboxRetryPolicy,
   type BaseConfig,
   type DatabaseConfig,
@@ -89,6 +91,8 @@ export async function bootSagaParticipant(
   // Before anything connects: a bad retry budget is a configuration error (exit 78).
   const messageRetry = messageRetryPolicy(config);
   const publishRetry = outboxRetryPolicy(config);
+  const relistenRetry = outboxRelistenPolicy(config);
+  const consumerRestart = consumerRestartPolicy(config);
   const logger = createLogger(name, config.LOG_LEVEL);
   routeProcessWarnings(logger);
   const metrics = new SagaMetrics(name);
@@ -110,6 +114,7 @@ export async function bootSagaParticipant(
     logger,
     metrics,
     publishRetry,
+    relistenRetry,
     ...(consumed === undefined
       ? {}
       : {
@@ -120,6 +125,7 @@ export async function bootSagaParticipant(
             handler: outagesOfTheDatabaseWait(routeHandler(consumed.routes)),
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
             retry: messageRetry,
+            restart: consumerRestart,
           },
         }),
   });

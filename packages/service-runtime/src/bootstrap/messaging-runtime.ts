@@ -20,6 +20,8 @@ export interface MessagingRuntimeOptions {
   readonly metrics: SagaMetrics;
   /** The relay's retries of a failed publish. */
   readonly publishRetry?: RetryPolicy;
+  /** The relay's re-LISTEN after the database dropped its connection. */
+  readonly relistenRetry?: RetryPolicy;
   /** Omit for a service that only publishes. */
   readonly consumer?: {
     readonly groupId: string;
@@ -29,6 +31,8 @@ export interface MessagingRuntimeOptions {
     readonly partitionsConsumedConcurrently?: number;
     /** Per-message retries before a dead letter. */
     readonly retry?: RetryPolicy;
+    /** Rejoining the group after the consumer crashed. */
+    readonly restart?: RetryPolicy;
   };
 }
 
@@ -56,6 +60,7 @@ export class MessagingRuntime {
       logger: options.logger.child({ component: 'outbox-relay' }),
       metrics: options.metrics,
       ...(options.publishRetry === undefined ? {} : { publishRetry: options.publishRetry }),
+      ...(options.relistenRetry === undefined ? {} : { relistenRetry: options.relistenRetry }),
     });
     this.consumer =
       options.consumer === undefined
