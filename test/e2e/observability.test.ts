@@ -88,7 +88,11 @@ beforeAll(async () => {
   orders.push(...(await load(WARM_UP)));
   await waitFor(
     'Prometheus to scrape the warm-up orders',
-    async () => ((await finished()) === WARM_UP_TOTAL ? true : undefined),
+    async () =>
+      (await finished()) === WARM_UP_TOTAL &&
+      ((await runTotal(`payment_attempts_total{${run}}`)) ?? 0) > 0
+        ? true
+        : undefined,
     60_000,
     250,
   );
@@ -98,7 +102,12 @@ beforeAll(async () => {
     'Prometheus to scrape the finished sagas and evaluate the KPI rules',
     async () => {
       const [avg] = await samples('order_saga:saga_duration_seconds:avg_5m{outcome="fulfilled"}');
-      const kpiReady = avg !== undefined && !Number.isNaN(Number(avg.value[1]));
+      // The retry ratio reads the adapter's counters, scraped on their own schedule: wait for it
+      // too, or a load that landed between two adapter scrapes reads as "no data".
+      const [retryRatio] = await samples('order_saga:payment_retry_ratio:5m');
+      const kpiReady = [avg, retryRatio].every(
+        (sample) => sample !== undefined && !Number.isNaN(Number(sample.value[1])),
+      );
       return (await finished()) === WARM_UP_TOTAL + TOTAL && kpiReady ? true : undefined;
     },
     60_000,
