@@ -55,6 +55,8 @@ export interface SagaSystem {
   kill(name: ProcessName): Promise<void>;
   /** Starts a killed service again; `env` changes its environment from now on. */
   start(name: ProcessName, env?: Record<string, string>): Promise<void>;
+  /** Resolves once the service answers /health/ready with 200; rejects if it exits first. */
+  waitReady(name: ProcessName, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -166,7 +168,7 @@ function launch(service: Omit<RunningService, 'process'>): ChildProcess {
   return child;
 }
 
-async function waitReady(service: RunningService): Promise<void> {
+async function waitReady(service: RunningService, timeoutMs = 60_000): Promise<void> {
   const outcome = await waitFor(
     `${service.name} to be ready (log: ${service.logFile})`,
     async () => {
@@ -178,7 +180,7 @@ async function waitReady(service: RunningService): Promise<void> {
       const response = await fetch(`${service.url}/health/ready`);
       return response.ok ? 'ready' : undefined;
     },
-    60_000,
+    timeoutMs,
     100,
   );
   if (outcome !== 'ready') throw new Error(`${service.name} ${outcome}; see ${service.logFile}`);
@@ -207,6 +209,13 @@ export interface StartOptions {
   readonly adminPorts?: Partial<Record<ProcessName, number>>;
   /** Rewrites each service's DATABASE_URL, e.g. through a proxy a fault test can cut. */
   readonly routeDatabase?: (url: string, service: ProcessName) => string;
+  /** Rewrites each service's KAFKA_BROKERS (bootstrap only: Kafka then hands out its own address). */
+  readonly routeBrokers?: (brokers: readonly string[], service: ProcessName) => string[];
+  /**
+   * `ready` (default): resolves once every service is ready. `launched`: right after the processes
+   * started, for a test that starts services before their dependencies (see `waitReady`).
+   */
+  readonly await?: 'ready' | 'launched';
   /** Extra environment per service, e.g. a shorter saga deadline. */
   readonly env?: Partial<Record<ProcessName, Record<string, string>>>;
   readonly partitions?: number;
@@ -332,10 +341,13 @@ export async function startSagaSystem(
     const databaseUrl = spec.env['DATABASE_URL'];
     if (databaseUrl !== undefined && options.routeDatabase !== undefined)
       spec.env['DATABASE_URL'] = options.routeDatabase(databaseUrl, name);
+    if (options.routeBrokers !== undefined)
+      spec.env['KAFKA_BROKERS'] = options.routeBrokers(brokers, name).join(',');
     services[name] = { ...spec, process: launch(spec) };
   }
   try {
-    await Promise.all(names.map((name) => waitReady(services[name])));
+    if ((options.await ?? 'ready') === 'ready')
+      await Promise.all(names.map((name) => waitReady(services[name])));
   } catch (error) {
     await Promise.all(names.map((name) => terminate(services[name].process, 'SIGKILL')));
     await dropRunState();
@@ -377,6 +389,7 @@ export async function startSagaSystem(
     },
     kill,
     start,
+    waitReady: (name, timeoutMs) => waitReady(services[name], timeoutMs),
     async stop() {
       removeScrapeTargets(runId);
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   'ROUTE.NOT_FOUND': 'no such route',
   'ROUTE.METHOD_NOT_ALLOWED': 'the route exists, not with this method (see Allow)',
   'SERVICE.DATABASE_UNAVAILABLE': 'the service cannot reach its database; nothing changed, retry',
+  'SERVICE.STARTING':
+    'the service is booting and waits for its database or broker (see /health/ready); retry',
   'INTERNAL.UNEXPECTED': 'a bug or an outage; the details are in the service log',
 
   // orders-service API.

@@ -13,16 +13,34 @@ export interface DatabaseOptions {
 // Replicas booting together must not run the same migration twice; they queue on this lock.
 const MIGRATION_LOCK_KEY = 7_311_845_001;
 
+// A database host that does not answer (not scheduled yet, a partition) fails the attempt within
+// seconds, so a booting service reports it and tries again; without a bound it waits for the OS.
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /**
  * Opens the service's database and applies pending migrations (never `synchronize`). Migrations
- * run under a session-level advisory lock held on a dedicated connection.
+ * run under a session-level advisory lock held on a dedicated connection. A failed attempt leaves
+ * nothing open, so a booting service can simply call it again (see waitForDependency).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
-  const lock = new Client({ connectionString: options.url });
-  await lock.connect();
+  const lock = new Client({
+    connectionString: options.url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // A connection lost between two queries (the database restarting mid-boot) is emitted as
+  // 'error', which ends the process when nobody listens; the next query rejects with it, and that
+  // rejection is what the caller sees and retries.
+  lock.on('error', () => undefined);
+  try {
+    await lock.connect();
+  } catch (error) {
+    await lock.end().catch(() => undefined);
+    throw error;
+  }
+  let dataSource: DataSource | undefined;
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const dataSource = new DataSource({
+    dataSource = new DataSource({
       type: 'postgres',
       url: options.url,
       entities: options.entities,
@@ -31,9 +49,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
       migrationsRun: false,
       extra: {
         max: options.poolSize,
-        // A database that does not answer (a partition, a host gone) must fail a checkout within
-        // seconds, so it is reported as unavailable; without a bound it waits for the OS.
-        connectionTimeoutMillis: 5_000,
+        // Also a checkout: a database that does not answer is reported as unavailable in seconds.
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         keepAlive: true,
       },
     });
@@ -42,8 +59,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     for (const migration of applied)
       options.logger.info({ migration: migration.name }, 'db.migrated');
     return dataSource;
+  } catch (error) {
+    if (dataSource?.isInitialized === true) await dataSource.destroy().catch(() => undefined);
+    throw error;
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await lock.end();
+    await lock.end().catch(() => undefined);
   }
 }

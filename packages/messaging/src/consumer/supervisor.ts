@@ -53,14 +53,21 @@ export class ConsumerSupervisor {
     });
     this.membership.follow(consumer);
     this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(consumer, payload),
-    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.eachBatch(consumer, payload),
+      });
+    } catch (error) {
+      // A caller that tries again (a boot, a restart) builds a new consumer; this one must not
+      // linger half-connected beside it.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     this.crashed = undefined;
   }
 

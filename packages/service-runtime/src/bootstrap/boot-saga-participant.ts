@@ -7,6 +7,7 @@ import {
   DependencyUnavailableError,
   acceptedMessages,
   createKafka,
+  probeBroker,
   routeHandler,
   type EnvelopeHandler,
   type RoutesByMode,
@@ -28,8 +29,10 @@ import type { ReadinessCheck } from '../health';
 import { createHttpApp, listenAddresses, type ListenAddresses } from '../http-app';
 import { routeProcessWarnings } from '../process-warnings';
 import { shellModule } from '../shell-module';
+import { BootListener } from './boot-listener';
 import { MessagingRuntime } from './messaging-runtime';
 import type { BackgroundTask } from './periodic-task';
+import { waitForDependency } from './wait-for-dependency';
 
 /** Who a service is: declared once, in its `src/service.ts`. */
 export interface ServiceIdentity {
@@ -77,18 +80,28 @@ export interface SagaParticipantDefinition {
   readonly build: (context: SagaParticipantContext) => SagaParticipantParts;
 }
 
+/** A booted service, not listening yet: runService hands it the ports the boot listener held. */
+export interface BootedService extends ListenAddresses {
+  readonly app: INestApplication;
+  readonly logger: Logger;
+  /** Answered the probes while the service waited for its dependencies; closed before listening. */
+  readonly bootListener?: BootListener;
+}
+
 /**
  * Boots a service that owns a database and takes part in the saga: logger and metrics, database
  * with migrations, outbox writer and relay, consumer, HTTP app with health and metrics, and the
  * shutdown order (consumer and relay first, then the pool). The service supplies its use cases.
+ * A database or broker that is not there yet is waited for (ADR 0015): the ports listen from the
+ * start with liveness 200 and readiness 503, and the boot carries on once both answer.
  */
 export async function bootSagaParticipant(
   definition: SagaParticipantDefinition,
-): Promise<{ app: INestApplication; logger: Logger } & ListenAddresses> {
+): Promise<BootedService> {
   const { service, config } = definition;
   const { name } = service;
   const mode = config.SAGA_MODE;
-  // Before anything connects: a bad retry budget is a configuration error (exit 78).
+  // Before anything connects or listens: a bad retry budget is a configuration error (exit 78).
   const messageRetry = messageRetryPolicy(config);
   const publishRetry = outboxRetryPolicy(config);
   const relistenRetry = outboxRelistenPolicy(config);
@@ -96,13 +109,29 @@ export async function bootSagaParticipant(
   const logger = createLogger(name, config.LOG_LEVEL);
   routeProcessWarnings(logger);
   const metrics = new SagaMetrics(name);
-  const db = await openDatabase({
-    url: config.DATABASE_URL,
-    poolSize: config.DATABASE_POOL_SIZE,
-    entities: [],
-    migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, ...definition.migrations],
-    logger,
-  });
+  const addresses = listenAddresses(config);
+  const bootListener = await BootListener.listen(addresses, ['database', 'kafka'], metrics);
+  // Both at once: the report names every missing dependency, and the slower one sets the pace.
+  // Only an unreachable database is waited for; a failing migration stops the boot (exit 1).
+  // Every broker error is: at boot, the broker (or its topics) not being there yet is the cause.
+  const [db] = await Promise.all([
+    waitForDependency(
+      () =>
+        openDatabase({
+          url: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          entities: [],
+          migrations: [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS, ...definition.migrations],
+          logger,
+        }),
+      { dependency: 'database', retryable: isDatabaseUnavailable, logger, listener: bootListener },
+    ),
+    waitForDependency(() => probeBroker({ clientId: name, brokers: config.KAFKA_BROKERS }), {
+      dependency: 'kafka',
+      logger,
+      listener: bootListener,
+    }),
+  ]);
   const outbox = new OutboxWriter(config.KAFKA_TOPIC_PREFIX);
   const inbox = new InboxTransactions(db, outbox, service.consumer, metrics);
   const parts = definition.build({ db, outbox, inbox, mode, logger, metrics });
@@ -150,9 +179,14 @@ export async function bootSagaParticipant(
       ...(parts.readiness ?? []),
     ],
   });
-  await messaging.start();
+  // The broker answered the probe; this joins the group, and is retried should it flap meanwhile.
+  await waitForDependency(() => messaging.start(), {
+    dependency: 'kafka',
+    logger,
+    listener: bootListener,
+  });
   for (const task of parts.background ?? []) task.start();
-  return { app, logger, ...listenAddresses(config) };
+  return { app, logger, bootListener, ...addresses };
 }
 
 /**

@@ -49,6 +49,7 @@ export class MessagingRuntime {
   private readonly broker: KafkaReadiness;
   private readonly consumer: EventConsumer | undefined;
   private readonly lag: ConsumerLagReporter | undefined;
+  private readonly started = new Set<'publisher' | 'relay' | 'consumer'>();
 
   constructor(options: MessagingRuntimeOptions) {
     this.publisher = new KafkaPublisher(options.kafka);
@@ -84,10 +85,23 @@ export class MessagingRuntime {
           );
   }
 
+  /**
+   * Safe to call again after it failed (the boot retries it while the broker flaps): each part
+   * starts once, and a retry resumes with the first part that did not start.
+   */
   async start(): Promise<void> {
-    await this.publisher.connect();
-    await this.relay.start();
-    await this.consumer?.start();
+    if (!this.started.has('publisher')) {
+      await this.publisher.connect();
+      this.started.add('publisher');
+    }
+    if (!this.started.has('relay')) {
+      await this.relay.start();
+      this.started.add('relay');
+    }
+    if (!this.started.has('consumer')) {
+      await this.consumer?.start();
+      this.started.add('consumer');
+    }
     this.lag?.start();
   }
 

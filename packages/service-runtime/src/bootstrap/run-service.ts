@@ -1,18 +1,18 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Logger } from '@order-saga/observability';
 import { ConfigError } from '../config';
-import { listenPublicAndAdmin, type ListenAddresses } from '../http-app';
+import { listenPublicAndAdmin } from '../http-app';
+import type { BootedService } from './boot-saga-participant';
 
 /**
  * Boots a service: a configuration error exits with status 78 (EX_CONFIG) and a message naming
- * the variables, before anything listens; any other boot failure exits with status 1.
+ * the variables, before anything listens; any other boot failure exits with status 1. (An
+ * unreachable dependency is no boot failure: the boot waits for it, see ADR 0015.)
  */
-export async function runService(
-  name: string,
-  boot: () => Promise<{ app: INestApplication; logger: Logger } & ListenAddresses>,
-): Promise<void> {
+export async function runService(name: string, boot: () => Promise<BootedService>): Promise<void> {
   try {
-    const { app, logger, ...addresses } = await boot();
+    const { app, logger, bootListener, ...addresses } = await boot();
+    // The ports go from the boot listener to the app: closed, then bound again at once. A probe
+    // landing in those few milliseconds is refused: one failure, below any probe's threshold.
+    await bootListener?.close();
     const bound = await listenPublicAndAdmin(app, addresses);
     logger.info(
       {
