@@ -7,12 +7,14 @@ import { paymentsRoutes } from './payments/application/payments.routes';
 import { RefundPaymentHandler } from './payments/application/refund-payment.handler';
 import { RetryRefundHandler } from './payments/application/retry-refund.handler';
 import { ProviderCalls } from './payments/application/provider-calls';
+import { ProviderReadinessWatcher } from './payments/application/provider-readiness.watcher';
 import { ApplyPaymentWebhookHandler } from './payments/application/apply-payment-webhook.handler';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
 import { PaymentWebhooks1764576000000 } from './payments/infrastructure/migrations/1764576000000-payment-webhooks';
 import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
+import { providerReadinessSource } from './payments/infrastructure/provider-readiness.source';
 import { CompensationsAdminController } from './payments/interface/compensations.admin-controller';
 import { WebhookSignatureRepository } from './payments/infrastructure/webhook-signature.repository';
 import {
@@ -41,6 +43,11 @@ void runService(SERVICE.name, () => {
         config.PROVIDER_TIMEOUT_MS,
       );
       const calls = new ProviderCalls(db, payments, metrics);
+      const readinessSource = providerReadinessSource(config, logger);
+      const providerReadiness =
+        readinessSource === undefined
+          ? undefined
+          : new ProviderReadinessWatcher(readinessSource, logger);
       const refund = new RefundPaymentHandler(
         db,
         inbox,
@@ -81,6 +88,9 @@ void runService(SERVICE.name, () => {
           ),
           refund,
         ),
+        // The provider's readiness (ADR 0013), shown in /health/ready: degraded, never unready.
+        background: providerReadiness === undefined ? [] : [providerReadiness],
+        readiness: providerReadiness === undefined ? [] : [providerReadiness.check()],
         // Compensations that gave up: listed and retried by an operator (npm run saga).
         adminControllers: [CompensationsAdminController],
         // The provider's asynchronous results: public port, verified by signature.
