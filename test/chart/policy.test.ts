@@ -2,7 +2,18 @@
 // change, made mechanical.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOPICS } from '@order-saga/contracts';
-import { id, profiles, render, RELEASE, NAMESPACE, type K8sObject } from './support/helm.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROVIDER_WATCHES } from '../../services/payments-adapter/src/config.ts';
+import {
+  chartDir,
+  id,
+  profiles,
+  render,
+  RELEASE,
+  NAMESPACE,
+  type K8sObject,
+} from './support/helm.ts';
 import {
   allContainers,
   byName,
@@ -24,6 +35,31 @@ import {
 } from './support/policy.ts';
 
 const SERVICE_PORT = 8080;
+
+interface SchemaWithWatch {
+  readonly definitions: {
+    readonly service: {
+      readonly properties: {
+        readonly paymentProvider: {
+          readonly oneOf: ReadonlyArray<{
+            readonly type: string;
+            readonly properties?: { readonly watch: { readonly enum: readonly string[] } };
+          }>;
+        };
+      };
+    };
+  };
+}
+
+it("the chart's paymentProvider.watch choices are exactly the adapter's PROVIDER_WATCH values", () => {
+  const schema = JSON.parse(
+    readFileSync(join(chartDir, 'values.schema.json'), 'utf8'),
+  ) as SchemaWithWatch;
+  const entry = schema.definitions.service.properties.paymentProvider.oneOf.find(
+    (option) => option.type === 'object',
+  );
+  expect([...(entry?.properties?.watch.enum ?? [])].sort()).toEqual([...PROVIDER_WATCHES].sort());
+});
 
 describe.each(profiles())('profile $name', (profile) => {
   let objects: K8sObject[] = [];
@@ -255,6 +291,7 @@ describe.each(profiles())('profile $name', (profile) => {
     });
 
     it('only the EndpointSlice watcher gets an API token, and its Role allows exactly that', () => {
+      let watchers = 0;
       for (const pod of sagaServices()) {
         const container = pod.spec.containers[0];
         if (!container) throw new Error('no container');
@@ -273,9 +310,19 @@ describe.each(profiles())('profile $name', (profile) => {
           expect(bindings, id(pod.owner)).toEqual([]);
           continue;
         }
+        watchers += 1;
         expect(bindings).toHaveLength(1);
-        const roleName = (bindings[0]?.roleRef as { kind: string; name: string }).name;
-        const role = byName(objects, 'Role', roleName);
+        const binding = bindings[0];
+        // Granted in the release namespace, to this ServiceAccount alone, through a Role: the
+        // adapter reads its own namespace's EndpointSlices (POD_NAMESPACE) and nothing else.
+        expect(binding?.metadata.namespace).toBe(NAMESPACE);
+        expect(binding?.subjects).toEqual([
+          { kind: 'ServiceAccount', name: pod.spec.serviceAccountName, namespace: NAMESPACE },
+        ]);
+        const roleRef = binding?.roleRef as { apiGroup: string; kind: string; name: string };
+        expect(roleRef.kind).toBe('Role');
+        const role = byName(objects, 'Role', roleRef.name);
+        expect(role?.metadata.namespace).toBe(NAMESPACE);
         expect(role?.rules).toEqual([
           {
             apiGroups: ['discovery.k8s.io'],
@@ -283,6 +330,18 @@ describe.each(profiles())('profile $name', (profile) => {
             verbs: ['get', 'list', 'watch'],
           },
         ]);
+      }
+      if (profile.name === 'default') expect(watchers, 'the default profile watches').toBe(1);
+      expect(ofKind(objects, 'ClusterRole'), 'no cluster-wide rights').toEqual([]);
+      expect(ofKind(objects, 'ClusterRoleBinding'), 'no cluster-wide rights').toEqual([]);
+    });
+
+    it('sets PROVIDER_WATCH only to a value the adapter accepts', () => {
+      for (const pod of sagaServices()) {
+        const container = pod.spec.containers[0];
+        if (!container) throw new Error('no container');
+        const watch = environment(container, objects).get('PROVIDER_WATCH')?.value;
+        if (watch !== undefined) expect(PROVIDER_WATCHES, id(pod.owner)).toContain(watch);
       }
     });
 
