@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   'SERVICE.DATABASE_UNAVAILABLE': 'the service cannot reach its database; nothing changed, retry',
   'SERVICE.STARTING':
     'the service is booting and waits for its database or broker (see /health/ready); retry',
+  'SERVICE.OVERLOADED':
+    'more sagas are unfinished than the service accepts; nothing changed, retry after Retry-After',
   'INTERNAL.UNEXPECTED': 'a bug or an outage; the details are in the service log',
 
   // orders-service API.

@@ -118,6 +118,19 @@ export class SagaMetrics {
     registers: [this.registry],
   });
 
+  /** What POST /orders sheds load on (ORDERS_MAX_IN_FLIGHT). */
+  readonly sagasInFlight = new Gauge({
+    name: 'sagas_in_flight',
+    help: "Sagas not yet in a terminal state (every replica's, as the orders table counts them)",
+    registers: [this.registry],
+  });
+
+  readonly ordersShed = new Counter({
+    name: 'orders_shed_total',
+    help: 'POST /orders answered 503 because the saga backlog was past ORDERS_MAX_IN_FLIGHT',
+    registers: [this.registry],
+  });
+
   readonly sagasPastDeadline = new Gauge({
     name: 'sagas_past_deadline',
     help: 'Sagas not in a terminal state whose deadline has passed',

@@ -29,6 +29,15 @@ const OrdersConfig = z.object({
    */
   SAGA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   /**
+   * Load shedding: POST /orders answers 503 with Retry-After while this many sagas (or more) are
+   * unfinished, every replica's (0: never shed). The default is about 40 s of work at the saga's
+   * measured 50 orders/s, far inside the 5 min deadline; set it from your own knee (npm run bench)
+   * times the time you are willing to let an order wait.
+   */
+  ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(2_000),
+  /** The Retry-After of a shed POST (seconds): about how long the backlog takes to drain below the bound. */
+  ORDERS_SHED_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(600).default(2),
+  /**
    * Redis for the idempotency cache (in-flight markers, completed responses). Optional: without
    * it, or while it is down, Idempotency-Key is decided by PostgreSQL alone (ADR 0011).
    */

@@ -6,6 +6,7 @@ import {
   IdempotencyRecords,
   IdempotentRequests,
 } from '@order-saga/idempotency';
+import { SagaMetrics } from '@order-saga/observability';
 import {
   PeriodicTask,
   bootSagaParticipant,
@@ -13,6 +14,7 @@ import {
   sweepUntilShort,
 } from '@order-saga/service-runtime';
 import { loadOrdersConfig } from './config';
+import { AdmissionControl } from './orders/application/admission-control';
 import { ApplySagaFactHandler } from './orders/application/apply-saga-fact.handler';
 import { CreateOrderHandler } from './orders/application/create-order.handler';
 import { ordersRoutes } from './orders/application/orders.routes';
@@ -50,7 +52,11 @@ void runService(SERVICE.name, () => {
         config.SAGA_MODE === 'choreography'
           ? new ExpireOrdersHandler(db, orders, outbox, logger, metrics)
           : undefined;
-      const backlog = new SagaBacklogSampler(db, orders, metrics);
+      const admission = new AdmissionControl(
+        config.ORDERS_MAX_IN_FLIGHT,
+        config.ORDERS_SHED_RETRY_AFTER_SECONDS,
+      );
+      const backlog = new SagaBacklogSampler(db, orders, metrics, admission);
       const records = new IdempotencyRecords();
       const cache =
         config.REDIS_URL === undefined
@@ -83,6 +89,8 @@ void runService(SERVICE.name, () => {
           { provide: CreateOrderHandler, useValue: create },
           { provide: OrderQueries, useValue: new OrderQueries(db, orders, config.SAGA_MODE) },
           { provide: IdempotentRequests, useValue: idempotent },
+          { provide: AdmissionControl, useValue: admission },
+          { provide: SagaMetrics, useValue: metrics },
         ],
         background: [
           new PeriodicTask(

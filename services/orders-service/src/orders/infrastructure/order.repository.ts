@@ -37,6 +37,8 @@ export interface ExpiredOrder extends LockedOrder {
 
 /** Age of the oldest unfinished saga per status, and how many are past their deadline. */
 export interface SagaBacklog {
+  /** Unfinished sagas, every replica's. */
+  readonly inFlight: number;
   readonly oldestSeconds: ReadonlyMap<OrderStatus, number>;
   readonly pastDeadline: number;
 }
@@ -168,14 +170,21 @@ export class OrderRepository {
   }
 
   async backlog(db: SqlExecutor): Promise<SagaBacklog> {
-    const rows = await queryRows<{ status: OrderStatus; oldest: number; past: number }>(
+    const rows = await queryRows<{
+      status: OrderStatus;
+      total: number;
+      oldest: number;
+      past: number;
+    }>(
       db,
-      `SELECT status, extract(epoch FROM now() - min(created_at))::float8 AS oldest,
+      `SELECT status, count(*)::int AS total,
+              extract(epoch FROM now() - min(created_at))::float8 AS oldest,
               count(*) FILTER (WHERE deadline <= now())::int AS past
        FROM orders WHERE status = ANY($1::text[]) GROUP BY status`,
       [UNFINISHED],
     );
     return {
+      inFlight: rows.reduce((sum, row) => sum + row.total, 0),
       oldestSeconds: new Map(rows.map((row) => [row.status, Math.max(0, row.oldest)])),
       pastDeadline: rows.reduce((sum, row) => sum + row.past, 0),
     };

@@ -10,6 +10,14 @@ export function orderValidationFailed(errors: readonly ProblemField[]): ProblemE
   });
 }
 
+/** Shed at the door (see AdmissionControl): nothing was written, a retry later may succeed. */
+export function ordersOverloaded(inFlight: number, bound: number, retryAfterSeconds: number) {
+  return new ProblemError(503, 'SERVICE.OVERLOADED', 'Too many orders in progress', {
+    detail: `${inFlight} sagas are unfinished (bound ${bound}); nothing was created, retry after ${retryAfterSeconds} s`,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+}
+
 export function orderNotFound(id: string): ProblemError {
   return new ProblemError(404, 'ORDER.NOT_FOUND', 'No such order', {
     detail: `order ${id} does not exist`,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@ne
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { problemFieldsOf } from '@order-saga/contracts';
+import { SagaMetrics } from '@order-saga/observability';
 import {
   IdempotentRequests,
   idempotentRequestOf,
@@ -16,6 +17,7 @@ import {
   requestContext,
   type RequestContext,
 } from '@order-saga/service-runtime';
+import { AdmissionControl } from '../application/admission-control';
 import { CreateOrderHandler, type CommandContext } from '../application/create-order.handler';
 import { ORDER_STATUSES, OrderQueries, type OrderView } from '../application/order.queries';
 import { parseCreateOrder } from './create-order.request';
@@ -24,6 +26,7 @@ import {
   orderNotFound,
   orderQueryInvalid,
   orderValidationFailed,
+  ordersOverloaded,
 } from './order.problems';
 
 const UUID = z.uuid();
@@ -57,6 +60,8 @@ export class OrdersController {
     @Inject(CreateOrderHandler) private readonly createOrder: CreateOrderHandler,
     @Inject(OrderQueries) private readonly queries: OrderQueries,
     @Inject(IdempotentRequests) private readonly idempotent: IdempotentRequests,
+    @Inject(AdmissionControl) private readonly admission: AdmissionControl,
+    @Inject(SagaMetrics) private readonly metrics: SagaMetrics,
   ) {}
 
   /**
@@ -74,10 +79,10 @@ export class OrdersController {
     if (idempotent === undefined) {
       const parsed = parseCreateOrder(body);
       if (!parsed.ok) throw orderValidationFailed(parsed.errors);
-      sendStored(
-        reply,
-        created(await this.createOrder.execute(parsed.order, commandContext(context))),
+      const order = await this.admitted(() =>
+        this.createOrder.execute(parsed.order, commandContext(context)),
       );
+      sendStored(reply, created(order));
       return;
     }
     const outcome = await this.idempotent.run(idempotent, (record) =>
@@ -103,13 +108,35 @@ export class OrdersController {
       await record(rejected);
       return rejected;
     }
+    // Shed before anything is written: the key is released unrecorded, so the client's retry
+    // after Retry-After runs the request for real (a replay of a finished key is still served).
     let response: StoredResponse | undefined;
-    await this.createOrder.execute(parsed.order, commandContext(context), async (tx, order) => {
-      response = created(order);
-      await record(response, tx);
-    });
+    await this.admitted(() =>
+      this.createOrder.execute(parsed.order, commandContext(context), async (tx, order) => {
+        response = created(order);
+        await record(response, tx);
+      }),
+    );
     if (response === undefined) throw new Error('the order committed without its response');
     return response;
+  }
+
+  /**
+   * Creates a valid order if the backlog has room: past the bound, 503 with Retry-After before
+   * anything is written (bad input still gets its 400 first).
+   */
+  private async admitted<T>(create: () => Promise<T>): Promise<T> {
+    const admission = this.admission.admit();
+    if (!admission.admitted) {
+      this.metrics.ordersShed.inc();
+      throw ordersOverloaded(admission.inFlight, admission.bound, admission.retryAfterSeconds);
+    }
+    try {
+      return await create();
+    } catch (error) {
+      this.admission.giveBack();
+      throw error;
+    }
   }
 
   @Get(':id')
