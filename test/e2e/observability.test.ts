@@ -252,6 +252,7 @@ const MOVES: Record<string, string> = {
   kafka_consumer_lag: 'count by (service) (kafka_consumer_lag{RUN}) + 1',
   saga_oldest_in_flight_seconds: 'count by (state) (saga_oldest_in_flight_seconds{RUN}) + 1',
   sagas_past_deadline: 'count(sagas_past_deadline{RUN}) + 1',
+  sagas_in_flight: 'count(sagas_in_flight{RUN}) + 1',
 };
 const NOT_EXERCISED: Record<string, string> = {
   payment_retries_total:
@@ -261,6 +262,7 @@ const NOT_EXERCISED: Record<string, string> = {
   idempotent_replays_total: 'this load sends no Idempotency-Key (test/e2e/idempotency-key)',
   idempotency_cache_errors_total: 'Redis answers in a healthy run (test/e2e/idempotency-key)',
   circuit_breaker_state: 'no writer yet (issue 9)',
+  orders_shed_total: 'the load stays under ORDERS_MAX_IN_FLIGHT (test/e2e/load-shedding)',
   saga_deadlines_exceeded_total:
     'no saga outlives its deadline in a healthy run (test/e2e/saga-deadlines)',
 };
