@@ -85,7 +85,8 @@ export async function takeLedger(
   let deadLetters = 0;
   for (const m of messages) {
     if (m.topic.endsWith('.dlt')) {
-      deadLetters++;
+      // An operator's action record (`npm run dlt`) sits beside the dead letters; it is not one.
+      if (m.headers['dlt-action'] === undefined) deadLetters++;
       continue;
     }
     if (!ids.has(m.key)) continue;

@@ -259,6 +259,8 @@ const NOT_EXERCISED: Record<string, string> = {
     'exported at zero; a healthy provider is never retried (test/e2e/provider-outage)',
   inbox_duplicates_total: 'no redelivery in a healthy run (test/e2e/crash-recovery)',
   dead_letters_total: 'nothing is dead-lettered in a healthy run (test/integration/event-consumer)',
+  dead_letter_redrives_total:
+    'exported at zero; no operator re-drives in a healthy run (test/e2e/dead-letter-redrive)',
   idempotent_replays_total: 'this load sends no Idempotency-Key (test/e2e/idempotency-key)',
   idempotency_cache_errors_total: 'Redis answers in a healthy run (test/e2e/idempotency-key)',
   circuit_breaker_state: 'no writer yet (issue 9)',

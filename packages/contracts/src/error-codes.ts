@@ -44,6 +44,16 @@ export const ERROR_CODES = {
   'COMPENSATION.NOT_FAILED': 'only a refund that gave up (REFUND_FAILED) can be retried',
   'COMPENSATION.REFUND_REFUSED': 'the provider refused the retried refund again',
 
+  // Every consuming service's admin port: dead letters (npm run dlt).
+  'DEAD_LETTER.ID_MALFORMED':
+    'the dead-letter id is not <dead-letter topic>:<partition>:<offset> of this service',
+  'DEAD_LETTER.NOT_FOUND': 'no unpurged dead letter of this service has this id',
+  'DEAD_LETTER.SELECTION_INVALID':
+    'name dead letters by id, or select them by code and/or type, or with all: true',
+  'DEAD_LETTER.QUERY_INVALID': 'the dead-letter list query is invalid',
+  'DEAD_LETTER.REDRIVE_CAP_REACHED':
+    'every selected message was re-driven DEAD_LETTER_REDRIVE_CAP times already; nothing was sent',
+
   // payments-adapter: the provider's signed webhooks (POST /payments/callback).
   'WEBHOOK.SIGNATURE_MISSING': 'the Payment-Signature header is missing',
   'WEBHOOK.SIGNATURE_MALFORMED': 'the Payment-Signature header is malformed',

@@ -6,6 +6,8 @@ export interface OutgoingRecord {
   readonly key: string;
   readonly value: string | Buffer;
   readonly headers: Record<string, string | Buffer>;
+  /** Only where a record must land next to another (a dead letter's action record); else by key. */
+  readonly partition?: number;
   /** The trace the send belongs to: the outbox row's stored context; default the current span. */
   readonly traceParent?: SpanParent;
 }
@@ -56,7 +58,12 @@ export class KafkaPublisher {
         compression: CompressionTypes.None,
         topicMessages: [...byTopic].map(([topic, messages]) => ({
           topic,
-          messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+          messages: messages.map(({ key, value, headers, partition }) => ({
+            key,
+            value,
+            headers,
+            ...(partition === undefined ? {} : { partition }),
+          })),
         })),
       }),
     );

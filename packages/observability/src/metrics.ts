@@ -100,6 +100,18 @@ export class SagaMetrics {
   });
 
   /**
+   * Operator redrives from a dead-letter topic (`topic` is the dead-letter topic, as in
+   * dead_letters_total): redriven back to the original topic, or refused because the message was
+   * already re-driven DEAD_LETTER_REDRIVE_CAP times. Dry runs are not counted.
+   */
+  readonly deadLetterRedrives = new Counter({
+    name: 'dead_letter_redrives_total',
+    help: 'Dead letters re-driven to their original topic by an operator, or refused by the cap',
+    labelNames: ['topic', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /**
    * One per compensation a participant finished, by the saga step it undoes (payment, inventory)
    * and how it ended: compensated (undone), not_needed (the step had done nothing to undo), or
    * failed (gave up after its retry budget: the order is COMPENSATION_FAILED).

@@ -83,6 +83,11 @@ export const retryConfigShape = {
   CONSUMER_RESTART_CAP_MS: ms(10_000),
   OUTBOX_RELISTEN_BASE_MS: ms(500),
   OUTBOX_RELISTEN_CAP_MS: ms(10_000),
+  /**
+   * How often an operator may re-drive one message from its dead-letter topic (`npm run dlt`).
+   * A message that keeps failing after this many redrives needs a fix, not another try.
+   */
+  DEAD_LETTER_REDRIVE_CAP: z.coerce.number().int().min(0).max(100).default(3),
 };
 
 export const RetryConfig = z.object(retryConfigShape);

@@ -2,6 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { deadLetterTopic } from '@order-saga/contracts';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { KafkaPublisher } from '../publisher';
+import { DLT_HEADERS } from './dead-letter-headers';
 
 /** Where a message was when it was given up on: recorded in its dead-letter headers. */
 export interface DeadLetterOrigin {
@@ -12,8 +13,9 @@ export interface DeadLetterOrigin {
 
 /**
  * Parks a message its consumer cannot apply in `<topic>.dlt`: the original key, value and
- * headers, plus `dlt-*` headers with the error and the original coordinates, so an operator can
- * inspect it and redrive it to where it came from.
+ * headers (a re-driven message's redrive history included), plus `dlt-*` headers with the error
+ * and the original coordinates, so an operator can inspect it and redrive it to where it came
+ * from (DeadLetterDesk).
  */
 export class DeadLetterPublisher {
   constructor(
@@ -34,13 +36,13 @@ export class DeadLetterPublisher {
       if (first !== undefined) headers[name] = first;
     }
     Object.assign(headers, {
-      'dlt-original-topic': origin.topic,
-      'dlt-original-partition': String(origin.partition),
-      'dlt-original-offset': message.offset,
-      'dlt-consumer-group': origin.consumerGroup,
-      'dlt-error-code': code,
-      'dlt-error-message': reason.slice(0, 1_000),
-      'dlt-failed-at': new Date().toISOString(),
+      [DLT_HEADERS.originalTopic]: origin.topic,
+      [DLT_HEADERS.originalPartition]: String(origin.partition),
+      [DLT_HEADERS.originalOffset]: message.offset,
+      [DLT_HEADERS.consumerGroup]: origin.consumerGroup,
+      [DLT_HEADERS.errorCode]: code,
+      [DLT_HEADERS.errorMessage]: reason.slice(0, 1_000),
+      [DLT_HEADERS.failedAt]: new Date().toISOString(),
     });
     const target = deadLetterTopic(origin.topic);
     await this.publisher.publish([

@@ -4,6 +4,7 @@ import type { DataSource, DataSourceOptions } from 'typeorm';
 import { topicName, type SagaMode } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS, InboxTransactions } from '@order-saga/inbox';
 import {
+  DeadLetterDesk,
   DependencyUnavailableError,
   acceptedMessages,
   createKafka,
@@ -25,6 +26,7 @@ import {
   type KafkaConfig,
   type RetryConfig,
 } from '../config';
+import { DeadLettersAdminController } from '../admin/dead-letters.admin-controller';
 import type { ReadinessCheck } from '../health';
 import { createHttpApp, listenAddresses, type ListenAddresses } from '../http-app';
 import { routeProcessWarnings } from '../process-warnings';
@@ -155,14 +157,24 @@ export async function bootSagaParticipant(
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
             retry: messageRetry,
             restart: consumerRestart,
+            topicPrefix: config.KAFKA_TOPIC_PREFIX,
+            redriveCap: config.DEAD_LETTER_REDRIVE_CAP,
           },
         }),
   });
+  const deadLetters = messaging.deadLetters;
   const app = await createHttpApp({
     module: shellModule({
       controllers: parts.controllers ?? [],
-      adminControllers: parts.adminControllers ?? [],
-      providers: parts.providers ?? [],
+      // Every consumer's dead letters are listed and re-driven on its admin port (npm run dlt).
+      adminControllers: [
+        ...(parts.adminControllers ?? []),
+        ...(deadLetters === undefined ? [] : [DeadLettersAdminController]),
+      ],
+      providers: [
+        ...(parts.providers ?? []),
+        ...(deadLetters === undefined ? [] : [{ provide: DeadLetterDesk, useValue: deadLetters }]),
+      ],
       shutdown: async () => {
         await Promise.all((parts.background ?? []).map((task) => task.stop()));
         await messaging.stop();

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import {
   ConsumerLagReporter,
+  DeadLetterDesk,
   EventConsumer,
   KafkaPublisher,
   KafkaReadiness,
@@ -33,6 +34,10 @@ export interface MessagingRuntimeOptions {
     readonly retry?: RetryPolicy;
     /** Rejoining the group after the consumer crashed. */
     readonly restart?: RetryPolicy;
+    /** The prefix of its topics' names (KAFKA_TOPIC_PREFIX): dead-letter ids leave it out. */
+    readonly topicPrefix: string;
+    /** How often an operator may re-drive one of its dead letters (DEAD_LETTER_REDRIVE_CAP). */
+    readonly redriveCap: number;
   };
 }
 
@@ -46,6 +51,8 @@ export class MessagingRuntime {
   readonly relay: OutboxRelay;
   /** Broker reachable, and the consumer (if any) running rather than restarting after a crash. */
   readonly readiness: ReadonlyArray<{ readonly name: string; check(): Promise<void> }>;
+  /** The consumer's dead letters, for the admin port (undefined for a service that only publishes). */
+  readonly deadLetters: DeadLetterDesk | undefined;
   private readonly broker: KafkaReadiness;
   private readonly consumer: EventConsumer | undefined;
   private readonly lag: ConsumerLagReporter | undefined;
@@ -71,6 +78,19 @@ export class MessagingRuntime {
             publisher: this.publisher,
             logger: options.logger.child({ component: 'consumer' }),
             metrics: options.metrics,
+          });
+    this.deadLetters =
+      options.consumer === undefined
+        ? undefined
+        : new DeadLetterDesk({
+            kafka: options.kafka,
+            publisher: this.publisher,
+            logger: options.logger,
+            metrics: options.metrics,
+            consumerGroup: options.consumer.groupId,
+            topics: options.consumer.topics,
+            topicPrefix: options.consumer.topicPrefix,
+            redriveCap: options.consumer.redriveCap,
           });
     this.readiness = this.consumer === undefined ? [this.broker] : [this.broker, this.consumer];
     this.lag =
