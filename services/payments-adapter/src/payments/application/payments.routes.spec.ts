@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope, type AnyEnvelope } from '@order-saga/contracts';
 import { ORDER_SAGA, choreographyInputs } from '@order-saga/saga-definition';
-import { routeHandler } from '@order-saga/messaging';
+import { routingProbe } from '@order-saga/messaging/testing';
 import { PAYMENT_INPUTS, paymentsRoutes } from './payments.routes';
 
 const orderId = randomUUID();
@@ -49,8 +49,6 @@ const samples: Record<string, AnyEnvelope> = {
   ),
 };
 
-const delivery = { topic: 't', partition: 0, offset: '0', attempt: 1 };
-
 function routesWith(calls: string[]) {
   return paymentsRoutes(
     { handle: () => Promise.resolve(void calls.push('authorize')) },
@@ -60,22 +58,7 @@ function routesWith(calls: string[]) {
   );
 }
 
-const topicsOf = (mode: 'choreography' | 'orchestration'): readonly string[] =>
-  routesWith([])[mode]?.topics ?? [];
-
-async function routed(name: string): Promise<string[]> {
-  const calls: string[] = [];
-  const routes = routesWith(calls);
-  const envelope = samples[name];
-  if (envelope === undefined) throw new Error(`no sample ${name}`);
-  // Each message through the routes of the mode that consumes it, as the bootstrap wires them.
-  for (const mode of ['choreography', 'orchestration'] as const) {
-    const consumed = routes[mode];
-    if (consumed !== null && consumed.routes[envelope.name] !== undefined)
-      await routeHandler(consumed.routes)(envelope, delivery);
-  }
-  return calls;
-}
+const { topicsOf, routed } = routingProbe(routesWith, samples);
 
 // The payment participant follows the declared saga: it takes its step on the step's trigger
 // and undoes it on every fact the definition says should undo it, nothing else.
