@@ -113,8 +113,14 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): TracingStart
       '@opentelemetry/instrumentation-fs': { enabled: false },
       '@opentelemetry/instrumentation-dns': { enabled: false },
       '@opentelemetry/instrumentation-net': { enabled: false },
+      // Probes and scrapes are not part of any order, in either direction: a service polling a
+      // dependency's readiness (fetch, hence undici) must not fill the trace backend either.
       '@opentelemetry/instrumentation-http': {
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
+        ignoreOutgoingRequestHook: (request) => UNTRACED_PATHS.test(request.path ?? ''),
+      },
+      '@opentelemetry/instrumentation-undici': {
+        ignoreRequestHook: (request) => UNTRACED_PATHS.test(request.path),
       },
       // Statement text only, with $n placeholders: parameter values (payment methods, amounts)
       // are never recorded (enhancedDatabaseReporting stays off). Without a parent span a query
