@@ -45,7 +45,6 @@ const QUIET_WHEN_HEALTHY: Record<string, string> = {
   'Dead letters': 'nothing is dead-lettered on a healthy run',
   'Sagas in flight too long':
     'saga_oldest_in_flight_seconds and sagas_past_deadline: pending (issue 10)',
-  'Circuit breaker': 'circuit_breaker_state has no writer yet (issue 9)',
   'HTTP 5xx ratio': 'a healthy run answers no 5xx',
   'Duplicates absorbed': 'no redelivery and no Idempotency-Key replay in this load',
 };
@@ -253,6 +252,9 @@ const MOVES: Record<string, string> = {
   saga_oldest_in_flight_seconds: 'count by (state) (saga_oldest_in_flight_seconds{RUN}) + 1',
   sagas_past_deadline: 'count(sagas_past_deadline{RUN}) + 1',
   sagas_in_flight: 'count(sagas_in_flight{RUN}) + 1',
+  circuit_breaker_state: 'count by (breaker) (circuit_breaker_state{RUN}) + 1',
+  payment_provider_call_duration_seconds:
+    'sum by (operation) (payment_provider_call_duration_seconds_count{RUN})',
 };
 const NOT_EXERCISED: Record<string, string> = {
   payment_retries_total:
@@ -263,8 +265,11 @@ const NOT_EXERCISED: Record<string, string> = {
     'exported at zero; no operator re-drives in a healthy run (test/e2e/dead-letter-redrive)',
   idempotent_replays_total: 'this load sends no Idempotency-Key (test/e2e/idempotency-key)',
   idempotency_cache_errors_total: 'Redis answers in a healthy run (test/e2e/idempotency-key)',
-  circuit_breaker_state: 'no writer yet (issue 9)',
   orders_shed_total: 'the load stays under ORDERS_MAX_IN_FLIGHT (test/e2e/load-shedding)',
+  circuit_breaker_transitions_total:
+    'a healthy provider never trips the breaker (test/e2e/provider-outage)',
+  circuit_breaker_shared_state_errors_total:
+    'Redis answers in a healthy run (test/integration/shared-circuit-breaker)',
   saga_deadlines_exceeded_total:
     'no saga outlives its deadline in a healthy run (test/e2e/saga-deadlines)',
 };

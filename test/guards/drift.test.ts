@@ -57,9 +57,9 @@ describe('every metric in the catalogue has a writer', () => {
     code.filter((file) => !file.path.endsWith('observability/src/metrics.ts')),
     /\.(\w+)\.(?:inc|dec|set|observe|startTimer|labels|reset)\(/g,
   );
-  const PENDING: Record<string, string> = {
-    circuitBreakerState: 'issue 9 (h9b): the Redis-shared circuit breaker',
-  };
+  // Nothing pending today (issue 9 built the breaker's writers); a metric added before its writer
+  // lands names its field here, with the issue.
+  const PENDING: Record<string, string> = {};
 
   it('has fields to check', () => {
     expect(fields.length).toBeGreaterThan(10);

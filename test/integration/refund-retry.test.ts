@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope } from '@order-saga/contracts';
 import { INBOX_MIGRATIONS, InboxTransactions } from '@order-saga/inbox';
 import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
+import { SharedCircuitBreaker, breakerPolicy, retryPolicy } from '@order-saga/resilience';
 import { ProviderCalls } from '../../services/payments-adapter/src/payments/application/provider-calls.ts';
 import {
   RefundPaymentHandler,
@@ -76,7 +77,34 @@ beforeAll(async () => {
     [randomUUID(), orderId],
   );
   const client = new PaymentProviderClient(sim.url(), 2_000);
-  const calls = new ProviderCalls(s.db, payments, s.metrics);
+  // A breaker of its own (no Redis) and one try per call: this suite is about the refusal budget.
+  const breaker = new SharedCircuitBreaker({
+    name: 'payment-provider',
+    policy: breakerPolicy({
+      errorThresholdPercentage: 50,
+      volumeThreshold: 10,
+      windowMs: 10_000,
+      resetTimeoutMs: 5_000,
+    }),
+    isFailure: () => false,
+    logger: s.logger,
+    metrics: s.metrics,
+  });
+  const once = retryPolicy({
+    baseMs: 1,
+    capMs: 1,
+    attempts: 1,
+    jitter: 'none',
+    whenExhausted: 'fail',
+  });
+  const calls = new ProviderCalls(
+    s.db,
+    payments,
+    breaker,
+    { retry: once, budgetMs: 0 },
+    s.logger,
+    s.metrics,
+  );
   const outbox = new OutboxWriter();
   const inbox = new InboxTransactions(s.db, outbox, 'payments-adapter.saga', s.metrics);
   refunds = new RefundPaymentHandler(

@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   'PROVIDER.UNAVAILABLE': 'the payment provider gave no answer (timeout, refused, 5xx)',
   'PROVIDER.REJECTED': 'the payment provider refused the request (4xx)',
   'PROVIDER.REFUND_REFUSED': 'the provider refused a refund; retried within REFUND_MAX_REFUSALS',
+  'PROVIDER.MALFORMED_RESPONSE': 'the payment provider answered something its API does not define',
 
   // payment-provider-sim API.
   'PAYMENT.VALIDATION_FAILED': 'the payment request is invalid',

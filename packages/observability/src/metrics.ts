@@ -38,10 +38,38 @@ export class SagaMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * One observation per call to the payment provider, in-call retries included, by operation and
+   * outcome (approved, declined, pending, rejected, refunded, refused, unavailable). Seconds.
+   */
+  readonly paymentProviderCallDuration = new Histogram({
+    name: 'payment_provider_call_duration_seconds',
+    help: 'Duration of calls to the payment provider, by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    // The simulator answers in ~5-50 ms; the tail reaches the per-call timeout (2 s by default).
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  /** Per replica: the state this replica's breaker is in (shared through Redis while it is up). */
   readonly circuitBreakerState = new Gauge({
     name: 'circuit_breaker_state',
     help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
     labelNames: ['breaker'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitBreakerTransitions = new Counter({
+    name: 'circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes seen by this replica, by the state entered',
+    labelNames: ['breaker', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitBreakerSharedStateErrors = new Counter({
+    name: 'circuit_breaker_shared_state_errors_total',
+    help: 'Redis operations of the shared circuit breaker that failed; the replica decided alone meanwhile',
+    labelNames: ['breaker', 'operation'] as const,
     registers: [this.registry],
   });
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import {
+  breakerPolicy,
+  retryPolicy,
+  type BreakerPolicy,
+  type RetryPolicy,
+} from '@order-saga/resilience';
+import {
+  ConfigError,
   baseConfigShape,
   databaseConfigShape,
   kafkaConfigShape,
@@ -21,6 +28,32 @@ const PaymentsConfig = z
     PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
     /** Per-call timeout to the provider (milliseconds); a timed-out call is retried. */
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+    /**
+     * In-call retries of a transient provider failure (no answer, 5xx), with exponential backoff
+     * and full jitter: tries per handling of a message, the first included. When they are spent
+     * (or PROVIDER_RETRY_BUDGET_MS), the message waits and is redelivered, never dead-lettered.
+     */
+    PROVIDER_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /** Ceiling of the first retry's delay (ms); doubles per retry up to PROVIDER_RETRY_CAP_MS. */
+    PROVIDER_RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+    PROVIDER_RETRY_CAP_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+    /** No in-call retry starts later than this after the first try (ms). */
+    PROVIDER_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(120_000).default(3_000),
+    /**
+     * The circuit breaker around the provider: it opens when more than
+     * BREAKER_ERROR_THRESHOLD_PERCENT of the calls in the last BREAKER_WINDOW_MS failed (once
+     * BREAKER_VOLUME_THRESHOLD calls were made), and lets a probe through
+     * BREAKER_RESET_TIMEOUT_MS after it opened.
+     */
+    BREAKER_ERROR_THRESHOLD_PERCENT: z.coerce.number().int().min(1).max(99).default(50),
+    BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(10),
+    BREAKER_WINDOW_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+    BREAKER_RESET_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /**
+     * Redis shares the breaker across replicas (state, failure window, a pub/sub notice).
+     * Optional: without it, or while it is down, each replica runs its own breaker (ADR 0012).
+     */
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
     /**
      * Refusals a refund takes before it gives up (COMPENSATION_FAILED; an operator can retry).
      * At most 6: the consumer dead-letters a message after 8 ordinary failures, and a refund must
@@ -79,6 +112,30 @@ const PaymentsConfig = z
   });
 
 export type PaymentsConfig = z.infer<typeof PaymentsConfig>;
+
+/** The in-call retry policy; a base above the cap fails at boot (exit 78). */
+export function providerRetryPolicy(config: PaymentsConfig): RetryPolicy {
+  if (config.PROVIDER_RETRY_BASE_MS > config.PROVIDER_RETRY_CAP_MS)
+    throw new ConfigError(
+      `invalid configuration:\n  PROVIDER_RETRY_BASE_MS: must not exceed PROVIDER_RETRY_CAP_MS (${config.PROVIDER_RETRY_BASE_MS} > ${config.PROVIDER_RETRY_CAP_MS})`,
+    );
+  return retryPolicy({
+    baseMs: config.PROVIDER_RETRY_BASE_MS,
+    capMs: config.PROVIDER_RETRY_CAP_MS,
+    attempts: config.PROVIDER_RETRY_ATTEMPTS,
+    jitter: 'full',
+    whenExhausted: 'fail',
+  });
+}
+
+export function providerBreakerPolicy(config: PaymentsConfig): BreakerPolicy {
+  return breakerPolicy({
+    errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENT,
+    volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+    windowMs: config.BREAKER_WINDOW_MS,
+    resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+  });
+}
 
 export function loadPaymentsConfig(env: NodeJS.ProcessEnv = process.env): PaymentsConfig {
   return loadConfig(PaymentsConfig, env);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
-import { loadPaymentsConfig } from './config';
+import { SharedCircuitBreaker } from '@order-saga/resilience';
+import { loadPaymentsConfig, providerBreakerPolicy, providerRetryPolicy } from './config';
 import { AuthorizePaymentHandler } from './payments/application/authorize-payment.handler';
 import { FailedCompensations } from './payments/application/failed-compensations';
 import { paymentsRoutes } from './payments/application/payments.routes';
@@ -8,11 +9,15 @@ import { RefundPaymentHandler } from './payments/application/refund-payment.hand
 import { RetryRefundHandler } from './payments/application/retry-refund.handler';
 import { ProviderCalls } from './payments/application/provider-calls';
 import { ProviderReadinessWatcher } from './payments/application/provider-readiness.watcher';
+import { breakerGate, breakerLifecycle } from './payments/application/provider-breaker';
 import { ApplyPaymentWebhookHandler } from './payments/application/apply-payment-webhook.handler';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
 import { PaymentWebhooks1764576000000 } from './payments/infrastructure/migrations/1764576000000-payment-webhooks';
-import { PaymentProviderClient } from './payments/infrastructure/payment-provider.client';
+import {
+  PaymentProviderClient,
+  ProviderUnavailableError,
+} from './payments/infrastructure/payment-provider.client';
 import { PaymentRepository } from './payments/infrastructure/payment.repository';
 import { providerReadinessSource } from './payments/infrastructure/provider-readiness.source';
 import { CompensationsAdminController } from './payments/interface/compensations.admin-controller';
@@ -28,6 +33,9 @@ import { SERVICE } from './service';
 // Composition root: the only place that knows how the pieces fit (ADR 0003).
 void runService(SERVICE.name, () => {
   const config = loadPaymentsConfig();
+  // Before anything connects: bad retry or breaker settings are a configuration error (exit 78).
+  const retry = providerRetryPolicy(config);
+  const breakerSettings = providerBreakerPolicy(config);
   return bootSagaParticipant({
     service: SERVICE,
     config,
@@ -42,7 +50,26 @@ void runService(SERVICE.name, () => {
         config.PAYMENT_PROVIDER_URL,
         config.PROVIDER_TIMEOUT_MS,
       );
-      const calls = new ProviderCalls(db, payments, metrics);
+      // One breaker around every provider call, shared by the replicas through Redis (ADR 0012).
+      // A readiness source may hold it open: breaker.holdOpen(reason) / breaker.release().
+      const breaker = new SharedCircuitBreaker({
+        name: 'payment-provider',
+        policy: breakerSettings,
+        isFailure: (error) => error instanceof ProviderUnavailableError,
+        ...(config.REDIS_URL === undefined
+          ? {}
+          : { redis: { url: config.REDIS_URL, namespace: config.KAFKA_TOPIC_PREFIX } }),
+        logger,
+        metrics,
+      });
+      const calls = new ProviderCalls(
+        db,
+        payments,
+        breaker,
+        { retry, budgetMs: config.PROVIDER_RETRY_BUDGET_MS },
+        logger,
+        metrics,
+      );
       const readinessSource = providerReadinessSource(config, logger);
       const providerReadiness =
         readinessSource === undefined
@@ -89,8 +116,13 @@ void runService(SERVICE.name, () => {
           refund,
         ),
         // The provider's readiness (ADR 0013), shown in /health/ready: degraded, never unready.
-        background: providerReadiness === undefined ? [] : [providerReadiness],
         readiness: providerReadiness === undefined ? [] : [providerReadiness.check()],
+        // Every message this service consumes is provider work: paused while the breaker is open.
+        consumptionGate: breakerGate(breaker),
+        background: [
+          breakerLifecycle(breaker),
+          ...(providerReadiness === undefined ? [] : [providerReadiness]),
+        ],
         // Compensations that gave up: listed and retried by an operator (npm run saga).
         adminControllers: [CompensationsAdminController],
         // The provider's asynchronous results: public port, verified by signature.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContractViolation } from '@order-saga/contracts';
-import type { RetryPolicy } from '@order-saga/resilience';
+import { BreakerOpenError, type RetryPolicy } from '@order-saga/resilience';
 import { DependencyUnavailableError, TerminalError } from '../errors';
 import { NO_TRIES, classifyFailure, decideDelivery, type Tries } from './delivery-policy';
 
@@ -31,6 +31,15 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new DependencyUnavailableError('provider down'))).toBe(
       'dependency-down',
     );
+    const open = new BreakerOpenError({
+      name: 'payment-provider',
+      state: 'open',
+      openedAt: new Date(0),
+      reason: 'failures',
+      held: false,
+      shared: true,
+    });
+    expect(classifyFailure(open)).toBe('dependency-down');
     expect(classifyFailure(new Error('connection reset'))).toBe('transient');
     expect(classifyFailure('a string')).toBe('transient');
   });

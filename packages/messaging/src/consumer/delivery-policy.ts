@@ -1,5 +1,10 @@
 import { ContractViolation } from '@order-saga/contracts';
-import { attemptsLeft, retryDelay, type RetryPolicy } from '@order-saga/resilience';
+import {
+  BreakerOpenError,
+  attemptsLeft,
+  retryDelay,
+  type RetryPolicy,
+} from '@order-saga/resilience';
 import { DependencyUnavailableError, TerminalError, errorCode, errorMessage } from '../errors';
 
 /**
@@ -22,10 +27,15 @@ export type DeliveryDecision =
 
 export type FailureKind = 'terminal' | 'dependency-down' | 'transient';
 
-/** How a handler's error is read. A contract violation raised while handling is a handler bug: retrying cannot fix it. */
+/**
+ * How a handler's error is read. A contract violation raised while handling is a handler bug:
+ * retrying cannot fix it. An open circuit breaker refused the call without making it: the
+ * dependency is down, and nothing was tried.
+ */
 export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof TerminalError || error instanceof ContractViolation) return 'terminal';
-  if (error instanceof DependencyUnavailableError) return 'dependency-down';
+  if (error instanceof DependencyUnavailableError || error instanceof BreakerOpenError)
+    return 'dependency-down';
   return 'transient';
 }
 

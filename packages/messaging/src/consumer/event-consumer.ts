@@ -5,6 +5,7 @@ import { retryPolicy, type RetryPolicy } from '@order-saga/resilience';
 import { DeadLetterPublisher } from '../dead-letters/dead-letter-publisher';
 import type { KafkaPublisher } from '../publisher';
 import { BatchRunner } from './batch-runner';
+import type { ConsumptionGate } from './consumption-gate';
 import { MessageDelivery, type EnvelopeHandler } from './message-delivery';
 import { ConsumerSupervisor } from './supervisor';
 
@@ -36,6 +37,11 @@ export interface EventConsumerOptions {
   readonly maxWaitTimeMs?: number;
   /** How long the group waits for a silent member before reassigning its partitions. */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Holds back new work while closed (topics paused, waiting messages wait for it): for a
+   * consumer whose every message needs one dependency that a circuit breaker watches.
+   */
+  readonly gate?: ConsumptionGate;
 }
 
 // 8 attempts span roughly 15 s of transient failure before a message is parked in its
@@ -78,6 +84,7 @@ export class EventConsumer {
       logger: options.logger,
       metrics: options.metrics,
       stopping: stopping.signal,
+      ...(options.gate === undefined ? {} : { gate: options.gate }),
     });
     const batches = new BatchRunner(delivery);
     this.supervisor = new ConsumerSupervisor(
@@ -91,6 +98,7 @@ export class EventConsumer {
         sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
         logger: options.logger,
         stopping,
+        ...(options.gate === undefined ? {} : { gate: options.gate }),
       },
       (consumer, payload) => batches.run(consumer, payload),
     );

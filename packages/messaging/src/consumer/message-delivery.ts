@@ -13,8 +13,9 @@ import {
   type ProcessSpan,
   type SagaMetrics,
 } from '@order-saga/observability';
-import { sleep, type RetryPolicy } from '@order-saga/resilience';
+import type { RetryPolicy } from '@order-saga/resilience';
 import type { DeadLetterPublisher } from '../dead-letters/dead-letter-publisher';
+import { waitForGate, type ConsumptionGate } from './consumption-gate';
 import { NO_TRIES, decideDelivery, type Tries } from './delivery-policy';
 
 export interface Delivery {
@@ -24,6 +25,9 @@ export interface Delivery {
   /** 1 for the first delivery of this message in this process, then 2, 3, ... */
   readonly attempt: number;
 }
+
+// Below the group's 10 s session timeout with room to spare (kafkajs sends at most one per 1 s).
+const GATED_HEARTBEAT_MS = 3_000;
 
 export type EnvelopeHandler = (envelope: AnyEnvelope, delivery: Delivery) => Promise<void>;
 
@@ -40,6 +44,8 @@ export interface MessageDeliveryOptions {
   readonly metrics: SagaMetrics;
   /** Aborted at shutdown: a message mid-retry is then left for redelivery. */
   readonly stopping: AbortSignal;
+  /** While closed, a message waiting for its dependency waits for the gate to open. */
+  readonly gate?: ConsumptionGate;
 }
 
 /**
@@ -137,6 +143,10 @@ export class MessageDelivery {
           return;
         }
         const outage = decision.action === 'wait-for-dependency';
+        const gate = outage ? this.options.gate?.closedBecause() : undefined;
+        // While the gate is closed (a breaker knows the dependency is down) the message waits for
+        // it to open, not for a backoff; a heartbeat every few seconds keeps the partition ours.
+        const waitMs = gate === undefined ? decision.delayMs : GATED_HEARTBEAT_MS;
         // An outage retries every few seconds for as long as it lasts: log its start, then sparsely.
         if (!outage || deliveries === 1 || deliveries % 20 === 0) {
           log.warn(
@@ -145,12 +155,14 @@ export class MessageDelivery {
               attempt: attempts,
               delivery: deliveries,
               outage,
-              retryInMs: decision.delayMs,
+              retryInMs: waitMs,
+              ...(gate === undefined ? {} : { gate }),
             },
             'message.retry_scheduled',
           );
         }
-        await sleep(decision.delayMs, this.options.stopping);
+        // Any change of the gate ends the wait: a breaker closing lets the message go at once.
+        await waitForGate(this.options.gate, waitMs, this.options.stopping);
         await batch.heartbeat();
         // The partition moved to another member meanwhile: leave the message to its new owner.
         if (!batch.isRunning() || batch.isStale()) throw error;

@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@order-saga/observability';
 import { retry, retryDelay, sleep, type RetryPolicy } from '@order-saga/resilience';
+import type { ConsumptionGate } from './consumption-gate';
 import { GroupMembership } from './group-membership';
 
 export interface SupervisorOptions {
@@ -14,6 +15,8 @@ export interface SupervisorOptions {
   readonly logger: Logger;
   /** Aborted by stop(). */
   readonly stopping: AbortController;
+  /** While closed, every topic is paused; resumed when it opens. */
+  readonly gate?: ConsumptionGate;
 }
 
 /**
@@ -24,12 +27,15 @@ export class ConsumerSupervisor {
   private consumer: Consumer | undefined;
   private crashed: Error | undefined;
   private readonly membership = new GroupMembership();
+  private paused = false;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: SupervisorOptions,
     private readonly eachBatch: (consumer: Consumer, payload: EachBatchPayload) => Promise<void>,
-  ) {}
+  ) {
+    options.gate?.onChange(() => this.followGate());
+  }
 
   async start(): Promise<void> {
     const { options } = this;
@@ -69,6 +75,37 @@ export class ConsumerSupervisor {
       throw error;
     }
     this.crashed = undefined;
+    // A new kafkajs consumer starts unpaused (kafkajs allows pause only once it runs).
+    this.paused = false;
+    this.followGate();
+  }
+
+  /**
+   * Pauses every topic while the gate is closed, resumes them when it opens. A batch already
+   * running finishes on its own (its messages wait for the gate in the delivery); kafkajs just
+   * fetches nothing new for paused topics, and keeps the group membership and heartbeats.
+   */
+  private followGate(): void {
+    const { consumer } = this;
+    const { gate, logger, groupId } = this.options;
+    if (consumer === undefined || gate === undefined || this.options.stopping.signal.aborted)
+      return;
+    const reason = gate.closedBecause();
+    const topics = this.options.topics.map((topic) => ({ topic }));
+    try {
+      if (reason !== undefined && !this.paused) {
+        consumer.pause(topics);
+        this.paused = true;
+        logger.warn({ groupId, reason }, 'consumer.paused');
+      } else if (reason === undefined && this.paused) {
+        consumer.resume(topics);
+        this.paused = false;
+        logger.info({ groupId }, 'consumer.resumed');
+      }
+    } catch (error) {
+      // Before run() (or after a crash) kafkajs refuses; start() follows the gate once it runs.
+      logger.debug({ err: error, groupId }, 'consumer.gate_not_applied');
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attemptsLeft, retryDelay, retryPolicy, type RetryPolicy } from './retry-policy';
-import { retry } from './retry';
+import { retry, withinTime } from './retry';
 
 const policy: RetryPolicy = {
   baseMs: 100,
@@ -100,5 +100,16 @@ describe('retry', () => {
       onRetry: () => stop.abort(),
     });
     await expect(running).rejects.toThrow('down');
+  });
+
+  it('stops once the next retry would start past the time budget', async () => {
+    expect(withinTime(30, 20, 50)).toBe(true);
+    expect(withinTime(31, 20, 50)).toBe(false);
+    expect(withinTime(1e9, 1e9)).toBe(true);
+    let calls = 0;
+    const endless = { ...quick, baseMs: 20, capMs: 1_000, attempts: Infinity };
+    await expect(
+      retry(() => Promise.reject(new Error(`try ${++calls}`)), endless, { maxElapsedMs: 50 }),
+    ).rejects.toThrow('try 2');
   });
 });

@@ -12,11 +12,21 @@ export interface RetryOptions {
     next: { readonly attempt: number; readonly delayMs: number },
   ) => void;
   readonly random?: () => number;
+  /**
+   * Bounds the loop's total time (ms): no retry starts later than this after the first try
+   * began, so the whole loop takes at most this plus one try. Default: only `attempts` bound it.
+   */
+  readonly maxElapsedMs?: number;
+}
+
+/** Whether a retry after `delayMs` still starts within the loop's time budget. */
+export function withinTime(elapsedMs: number, delayMs: number, maxElapsedMs?: number): boolean {
+  return maxElapsedMs === undefined || elapsedMs + delayMs <= maxElapsedMs;
 }
 
 /**
  * Runs `work` until it succeeds, waiting between tries as `policy` says. Throws the last error
- * when it is not retryable, when the attempts run out, or when `signal` aborts.
+ * when it is not retryable, when the attempts or the time budget run out, or when `signal` aborts.
  */
 export async function retry<T>(
   work: (attempt: number) => Promise<T>,
@@ -25,6 +35,7 @@ export async function retry<T>(
 ): Promise<T> {
   // A function, not a narrowed property: the signal aborts while this loop sleeps.
   const stopped = (): boolean => options.signal?.aborted === true;
+  const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await work(attempt);
@@ -32,6 +43,7 @@ export async function retry<T>(
       const retryable = options.retryable?.(error) ?? true;
       if (!retryable || !attemptsLeft(policy, attempt) || stopped()) throw error;
       const delayMs = retryDelay(policy, attempt - 1, options.random);
+      if (!withinTime(performance.now() - started, delayMs, options.maxElapsedMs)) throw error;
       options.onRetry?.(error, { attempt, delayMs });
       await sleep(delayMs, options.signal);
       if (stopped()) throw error;

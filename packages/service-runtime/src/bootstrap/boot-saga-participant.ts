@@ -10,6 +10,7 @@ import {
   createKafka,
   probeBroker,
   routeHandler,
+  type ConsumptionGate,
   type EnvelopeHandler,
   type RoutesByMode,
 } from '@order-saga/messaging';
@@ -69,6 +70,11 @@ export interface SagaParticipantParts {
   readonly background?: readonly BackgroundTask[];
   /** Checks of the service's own dependencies (e.g. Redis), beside database and Kafka. */
   readonly readiness?: readonly ReadinessCheck[];
+  /**
+   * Pauses the consumer while closed: a service whose every message needs one dependency
+   * (payments-adapter: the provider) stops taking work while its circuit breaker is open.
+   */
+  readonly consumptionGate?: ConsumptionGate;
 }
 
 export interface SagaParticipantDefinition {
@@ -159,6 +165,7 @@ export async function bootSagaParticipant(
             restart: consumerRestart,
             topicPrefix: config.KAFKA_TOPIC_PREFIX,
             redriveCap: config.DEAD_LETTER_REDRIVE_CAP,
+            ...(parts.consumptionGate === undefined ? {} : { gate: parts.consumptionGate }),
           },
         }),
   });

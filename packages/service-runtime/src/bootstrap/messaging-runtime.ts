@@ -5,6 +5,7 @@ import {
   EventConsumer,
   KafkaPublisher,
   KafkaReadiness,
+  type ConsumptionGate,
   type EnvelopeHandler,
 } from '@order-saga/messaging';
 import type { MessageName } from '@order-saga/contracts';
@@ -38,6 +39,8 @@ export interface MessagingRuntimeOptions {
     readonly topicPrefix: string;
     /** How often an operator may re-drive one of its dead letters (DEAD_LETTER_REDRIVE_CAP). */
     readonly redriveCap: number;
+    /** Pauses consumption while closed (see ConsumptionGate). */
+    readonly gate?: ConsumptionGate;
   };
 }
 

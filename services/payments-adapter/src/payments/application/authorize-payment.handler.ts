@@ -9,6 +9,7 @@ import { causedBy, type Delivery } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import type { TransactionRunner } from '@order-saga/persistence';
+import { BreakerOpenError } from '@order-saga/resilience';
 import { SERVICE } from '../../service';
 import { authorizationKey, chargeStep, type Payment } from '../domain/payment';
 import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
@@ -63,8 +64,10 @@ export class AuthorizePaymentHandler {
     }
     const { result, attempts } = await this.authorize(payment, charge, causation).catch(
       (error: unknown) => {
-        log.warn({ err: error }, 'payment.provider_unavailable');
-        throw error; // the consumer classifies it: retried with backoff, or dead-lettered if terminal
+        // An open breaker is logged by the breaker and the consumer, once, not per message.
+        if (!(error instanceof BreakerOpenError))
+          log.warn({ err: error }, 'payment.provider_unavailable');
+        throw error; // the consumer classifies it: waits for the provider, or dead-letters if terminal
       },
     );
     const applied = await this.inbox.apply(event, delivery, async (tx) => {

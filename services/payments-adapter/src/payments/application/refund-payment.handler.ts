@@ -8,6 +8,7 @@ import {
 import type { InboxTransactions } from '@order-saga/inbox';
 import { TerminalError, causedBy, type Delivery } from '@order-saga/messaging';
 import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
+import { BreakerOpenError } from '@order-saga/resilience';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { refundKey, type Payment } from '../domain/payment';
@@ -77,7 +78,8 @@ export class RefundPaymentHandler {
 
     const causation = causedBy(event, SERVICE.name);
     const result = await this.refundOnce(payment, causation).catch((error: unknown) => {
-      log.warn({ err: error }, 'payment.refund_unavailable');
+      if (!(error instanceof BreakerOpenError))
+        log.warn({ err: error }, 'payment.refund_unavailable');
       throw error; // the consumer classifies it: an outage is waited out
     });
 

@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { DependencyUnavailableError, TerminalError } from '@order-saga/messaging';
 import type { AuthorizationResult } from '../domain/payment';
+import { ProviderPayment, ProviderProblem, ProviderRefund } from './provider-responses';
 
 /**
  * The provider could not give an answer (timeout, connection refused, 5xx). The consumer retries
@@ -26,17 +28,6 @@ export interface CallContext {
   readonly correlationId: string;
 }
 
-interface ProviderPayment {
-  readonly id: string;
-  /** `pending`: accepted asynchronously (202), the result follows by webhook. */
-  readonly status: 'approved' | 'declined' | 'pending';
-  readonly declineCode: string | null;
-}
-
-interface ProviderRefund {
-  readonly id: string;
-}
-
 /** What the provider said about a refund: done, or refused (402: the issuer said no, for now). */
 export type RefundResult =
   | { readonly kind: 'refunded'; readonly providerRefundId: string }
@@ -60,7 +51,7 @@ export class PaymentProviderClient {
       paymentMethod: request.paymentMethod,
     });
     if (response.status === 422) {
-      const problem = (await response.json()) as { code?: string; title?: string };
+      const problem = await problemOf(response);
       return {
         kind: 'rejected',
         reason:
@@ -69,7 +60,7 @@ export class PaymentProviderClient {
       };
     }
     if (!response.ok) throw await rejected(response, 'authorization');
-    const payment = (await response.json()) as ProviderPayment;
+    const payment = await answerOf(response, ProviderPayment, 'authorization');
     switch (payment.status) {
       case 'approved':
         return { kind: 'approved', providerPaymentId: payment.id };
@@ -92,12 +83,13 @@ export class PaymentProviderClient {
       {},
     );
     if (response.status === 402) {
-      const problem = (await response.json()) as { code?: string; detail?: string; title?: string };
+      const problem = await problemOf(response);
       const detail = [problem.code, problem.detail ?? problem.title].filter(Boolean).join(': ');
       return { kind: 'refused', detail: (detail || 'refund refused').slice(0, 500) };
     }
     if (!response.ok) throw await rejected(response, 'refund');
-    return { kind: 'refunded', providerRefundId: ((await response.json()) as ProviderRefund).id };
+    const refund = await answerOf(response, ProviderRefund, 'refund');
+    return { kind: 'refunded', providerRefundId: refund.id };
   }
 
   private async post(
@@ -130,6 +122,46 @@ export class PaymentProviderClient {
     }
     return response;
   }
+}
+
+/**
+ * A successful answer, checked against what the provider's API promises. One that does not match
+ * (a proxy's HTML page, a changed API) is terminal: retrying returns the same answer, and an
+ * operator must look; the message goes to its dead-letter topic with this code.
+ */
+async function answerOf<S extends z.ZodType>(
+  response: Response,
+  schema: S,
+  operation: string,
+): Promise<z.infer<S>> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new TerminalError(
+      'PROVIDER.MALFORMED_RESPONSE',
+      `provider answered the ${operation} with ${response.status} and a body that is not JSON: ${text.slice(0, 200)}`,
+      { cause: error },
+    );
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new TerminalError(
+      'PROVIDER.MALFORMED_RESPONSE',
+      `provider answered the ${operation} with ${response.status} and an unexpected body: ${parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+        .join('; ')}`,
+      { cause: parsed.error },
+    );
+  return parsed.data;
+}
+
+/** A 4xx's problem+json; the status alone decides, so a body that is no problem reads as empty. */
+async function problemOf(response: Response): Promise<ProviderProblem> {
+  const body: unknown = await response.json().catch(() => ({}));
+  const parsed = ProviderProblem.safeParse(body);
+  return parsed.success ? parsed.data : {};
 }
 
 /** A 4xx other than a decline means our request was wrong: retrying it cannot help. */
