@@ -14,7 +14,10 @@ import { waitFor } from '../../scripts/system/wait.ts';
 // Two breakers on the stack's real Redis stand for two replicas of one service: what one learns
 // (a trip, a hold, a recovery) the other knows within a notice, and without Redis each goes on alone.
 const redisUrl = resolveStackEndpoints(process.env).redis.url;
-const logger = createLogger('breaker-it', 'warn');
+const logger = createLogger(
+  'breaker-it',
+  process.env['BREAKER_IT_LOG'] === 'info' ? 'info' : 'warn',
+);
 const policy = breakerPolicy({
   errorThresholdPercentage: 50,
   volumeThreshold: 4,

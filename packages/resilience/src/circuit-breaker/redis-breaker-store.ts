@@ -61,7 +61,7 @@ export interface RedisBreakerStoreOptions {
   readonly name: string;
   /** Buckets of the rolling window; the window is `buckets * bucketMs`. */
   readonly windowMs: number;
-  /** Every command fails after this long (ms): a slow Redis never holds a provider call. */
+  /** Every command fails after this long (ms); the breaker then decides alone until Redis answers. */
   readonly commandTimeoutMs?: number;
 }
 
@@ -92,7 +92,9 @@ export class RedisBreakerStore {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 250,
+      // Off the call path (a call reads the local state; writes and the window are async), so a
+      // loaded Redis may take its time before it counts as gone.
+      commandTimeout: options.commandTimeoutMs ?? 1_000,
       connectTimeout: 2_000,
       // Reconnect forever, at most every second: Redis coming back must be noticed soon.
       retryStrategy: (times: number) => Math.min(100 * 2 ** times, 1_000),

@@ -248,17 +248,35 @@ export class SharedCircuitBreaker {
       this.changedWhileAlone = true;
       return;
     }
-    void this.publish(expected, next);
+    void this.publish(expected, next, event);
   }
 
-  private async publish(expected: number, next: BreakerRecord): Promise<void> {
+  /**
+   * Writes `next` over the version this replica last saw. When another replica changed the
+   * record first, its record is adopted and `event` applied to it again (a probe's success must
+   * not be lost because a notice was late); if it changes nothing there, theirs stands.
+   */
+  private async publish(
+    expected: number,
+    next: BreakerRecord,
+    event?: BreakerEvent,
+  ): Promise<void> {
     const { store } = this;
     if (store === undefined) return;
     this.pendingWrites++;
     try {
-      const result = await store.write(expected, next);
-      // Another replica changed it first: its record stands, this change is dropped.
-      if (!result.written) this.adopt(result.current ?? CLOSED_RECORD, 'remote');
+      let [version, record] = [expected, next];
+      for (let round = 0; round < 3; round++) {
+        const result = await store.write(version, record);
+        if (result.written) return;
+        const current = result.current ?? CLOSED_RECORD;
+        this.adopt(current, 'remote');
+        const again =
+          event === undefined ? undefined : nextRecord(current, event, this.options.policy);
+        if (again === undefined) return;
+        this.adopt(again, 'local');
+        [version, record] = [current.version, again];
+      }
     } catch (error) {
       this.storeFailed('write', error);
       this.changedWhileAlone = true;
