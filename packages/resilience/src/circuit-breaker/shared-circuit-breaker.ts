@@ -385,9 +385,14 @@ export class SharedCircuitBreaker {
     const { state, held, openedAt } = this.record;
     if (state !== 'open' || held) return;
     const due = (openedAt ?? Date.now()) + this.options.policy.resetTimeoutMs - Date.now();
+    // A timer may fire a millisecond before Date.now() says it is due (libuv's clock is not the
+    // wall clock): then nothing changes, and the timer is set again for the rest.
     this.resetTimer = setTimeout(
-      () => this.apply({ kind: 'reset-elapsed', at: Date.now() }),
-      Math.max(0, due),
+      () => {
+        this.apply({ kind: 'reset-elapsed', at: Date.now() });
+        if (this.record.state === 'open') this.scheduleReset();
+      },
+      Math.max(1, due),
     );
     this.resetTimer.unref();
   }

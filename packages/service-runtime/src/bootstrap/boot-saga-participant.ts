@@ -220,7 +220,8 @@ function outagesOfTheDatabaseWait(handler: EnvelopeHandler): EnvelopeHandler {
     try {
       await handler(envelope, delivery);
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
+      // Already an outage of a named dependency (the payment provider): its own words stand.
+      if (error instanceof DependencyUnavailableError || !isDatabaseUnavailable(error)) throw error;
       throw new DependencyUnavailableError('the database is unreachable', { cause: error });
     }
   };
