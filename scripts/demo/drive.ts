@@ -108,9 +108,10 @@ export async function settle(
         onSettled(tracked);
       }),
     );
-    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+    const waiting = orders.filter((o) => !o.settled);
+    // Nothing left to wait for: the next turn of the loop returns, without a "waiting for 0" line.
+    if (waiting.length > 0 && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
-      const waiting = orders.filter((o) => !o.settled);
       const states = waiting.map((o) => `${o.label} ${o.order.status}`).join(', ');
       console.log(
         paint.dim(
