@@ -225,18 +225,17 @@ describe('Grafana dashboards (monitoring/dashboards)', () => {
 });
 
 describe('the pending list', () => {
-  it.each(Object.entries(PENDING))(
-    '%s is not in the catalogue yet (remove the entry once it is)',
-    (metric, { labels }) => {
-      const registered = METRICS[metric];
-      const complete =
-        registered !== undefined && labels.every((l) => registered.labels.includes(l));
-      expect(
-        complete,
-        `${metric} is registered now: drop it from PENDING in test/chart/support/promql.ts`,
-      ).toBe(false);
-    },
-  );
+  // Empty today (issue 8 registered dead_letter_redrives_total); an entry names a metric the
+  // rules or dashboards use before the catalogue has it, and must go once the catalogue does.
+  it('names only metrics the catalogue does not have yet', () => {
+    const stale = Object.entries(PENDING)
+      .filter(([metric, { labels }]) => {
+        const registered = METRICS[metric];
+        return registered !== undefined && labels.every((l) => registered.labels.includes(l));
+      })
+      .map(([metric]) => metric);
+    expect(stale, 'registered now: drop from PENDING in test/chart/support/promql.ts').toEqual([]);
+  });
 });
 
 describe('the PromQL checks catch', () => {
