@@ -591,7 +591,10 @@ describe('Tilt dev entrypoint (tilt/dev-entrypoint.sh)', () => {
     );
     const startLines = (): string[] =>
       existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n') : [];
-    const startCount = (): number => startLines().length;
+    // A start is complete once main.js wrote its pid after the bootstrap's mark: a signal sent
+    // before that would kill a node still loading, whose half line the next start continues.
+    const startCount = (): number =>
+      startLines().filter((line) => /^bootstrap \d+$/.test(line)).length;
     const env = {
       ...process.env,
       PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`,
