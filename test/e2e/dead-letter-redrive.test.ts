@@ -23,6 +23,8 @@ import {
 } from '../../scripts/system/orders-api.ts';
 import { freePorts, startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
+import { waitForTrace, type ZipkinSpan } from '../../scripts/system/traces.ts';
+import { sagaLogs } from '../support/saga-logs.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -456,6 +458,39 @@ describe('dead letters', () => {
     note(
       'audit log lines',
       [...counts].map(([event, n]) => `${event.replace('dead_letter.', '')} ${n}`).join(', '),
+    );
+
+    // The operator's lines belong to the order's saga like the rest: its ids, its trace; and
+    // the order's trace in Zipkin shows the redrive, its send beneath it.
+    const order = (await http<OrderView>(`${system.ordersUrl}/orders/${stranded}`)).body;
+    const logs = sagaLogs(
+      Object.values(system.services).map((service) => service.logFile),
+      order,
+    );
+    expect(logs.problems).toEqual([]);
+    expect(
+      logs.lines.filter(({ line }) => String(line['msg']).startsWith('dead_letter.')).length,
+      // shown, redrive_planned, redriven, redrive_refused twice, purged
+    ).toBe(6);
+    // Every redrive call leaves a `redrive` span (the dry run and the refusals too); the one that
+    // sent has the re-published message's send span beneath it.
+    const sentBy = (all: readonly ZipkinSpan[]): ZipkinSpan[] =>
+      all.filter(
+        (s) =>
+          s.name.startsWith('redrive ') &&
+          all.some((c) => c.parentId === s.id && c.name === `send ${ordersTopic()}`),
+      );
+    const spans = await waitForTrace(
+      system.zipkinUrl,
+      order.traceId,
+      (all) => sentBy(all).length > 0,
+    );
+    expect(sentBy(spans)).toHaveLength(1);
+    expect(sentBy(spans)[0]?.localEndpoint?.serviceName).toBe('payments-adapter');
+    expect(spans.filter((s) => s.name.startsWith('redrive ')).length).toBe(4);
+    note(
+      'the re-driven saga',
+      `${logs.lines.length} log lines, one correlation id and one trace id; redrive span in its trace`,
     );
 
     const topic = `topic="${system.topicPrefix}${deadLetterTopic(TOPICS.ordersEvents)}"`;

@@ -21,6 +21,7 @@ import {
 } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { fromGrafana, panelQueries, recordingRules, rules } from '../support/monitoring.ts';
+import { sagaLogs } from '../support/saga-logs.ts';
 import {
   activeTargets,
   loadedRules,
@@ -315,6 +316,43 @@ describe('the metric catalogue under load', () => {
       Object.entries(labels).some(([name, value]) => name !== 'run' && ID.test(value)),
     );
     expect(withIds).toEqual([]);
+  });
+});
+
+describe('the log lines of a saga', () => {
+  it('are JSON with service, orderId, correlationId, traceId and spanId, and share one correlation id and one trace id', async () => {
+    // Every process of the run, the orchestrator included (the launcher writes one file each).
+    const files = Object.values(system.services).map((service) => service.logFile);
+    // One order of each path: approved, declined, out of stock (refunded).
+    const paths = [
+      orders.find((o) => o.status === 'FULFILLED'),
+      orders.find((o) => o.reason === 'PAYMENT_DECLINED'),
+      orders.find((o) => o.reason === 'OUT_OF_STOCK'),
+    ];
+    const seen: string[] = [];
+    for (const order of paths) {
+      if (order === undefined) throw new Error('the load did not take every path');
+      const participants = [
+        'orders-service',
+        'payment-provider-sim',
+        'payments-adapter',
+        'saga-orchestrator',
+        ...(order.reason === 'PAYMENT_DECLINED' ? [] : ['fulfillment-service']),
+      ].sort();
+      // The last lines may still be on their way to the files when the order is terminal.
+      const logs = await waitFor(`every service's lines about ${order.id}`, () => {
+        const read = sagaLogs(files, order);
+        return participants.every((s) => read.services.includes(s)) ? read : undefined;
+      });
+      expect(logs.problems, order.id).toEqual([]);
+      expect(logs.services).toEqual(participants);
+      seen.push(
+        `${order.status}${order.reason === null ? '' : ` (${order.reason})`}: ${logs.lines.length} lines`,
+      );
+    }
+    console.log(
+      `log lines per saga, each with one correlation id and one trace id: ${seen.join('; ')}`,
+    );
   });
 });
 

@@ -19,6 +19,8 @@ import {
 } from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
+import { waitForTrace } from '../../scripts/system/traces.ts';
+import { sagaLogs } from '../support/saga-logs.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 const SKU = 'SKU-WEBHOOK';
@@ -243,6 +245,7 @@ const ROTATIONS = {
 
 describe.each(['choreography', 'orchestration'] as const)('async provider, %s saga', (mode) => {
   let system: SagaSystem;
+  let settled: OrderView[] = [];
 
   beforeAll(async () => {
     system = await startSagaSystem(`async_${mode.slice(0, 5)}`, { mode, env: ROTATIONS[mode] });
@@ -274,6 +277,7 @@ describe.each(['choreography', 'orchestration'] as const)('async provider, %s sa
       ['CANCELLED', 'PAYMENT_DECLINED'],
       ['CANCELLED', 'OUT_OF_STOCK'],
     ]);
+    settled = [approved, declined, refunded];
 
     const ledger = await http<{
       payments: Array<{ reference: string; status: string; async: boolean }>;
@@ -302,5 +306,36 @@ describe.each(['choreography', 'orchestration'] as const)('async provider, %s sa
       MESSAGES.PaymentConfirmed.type,
       MESSAGES.PaymentRefunded.type,
     ]);
+  });
+
+  it('each webhook joins its order’s trace, and every log line of the saga shares its ids', async () => {
+    if (settled.length !== 3) throw new Error('the orders of the previous test did not settle');
+    const files = Object.values(system.services).map((service) => service.logFile);
+    for (const order of settled) {
+      // Every delivery (two per event, four per order) is a request of the simulator's, whose
+      // context it carries in `traceparent`: the callback's server span is in the order's trace.
+      // Complete once the four callbacks and the spans they name as parents have arrived
+      // (each service exports in batches).
+      const spans = await waitForTrace(system.zipkinUrl, order.traceId, (all) => {
+        const ids = new Set(all.map((s) => s.id));
+        const callbacks = all.filter((s) => s.name === 'post /payments/callback');
+        return callbacks.length >= 4 && callbacks.every((s) => ids.has(s.parentId ?? ''));
+      });
+      const byId = new Map(spans.map((s) => [s.id, s]));
+      const callbacks = spans.filter((s) => s.name === 'post /payments/callback');
+      for (const callback of callbacks) {
+        expect(callback.kind).toBe('SERVER');
+        expect(callback.localEndpoint?.serviceName).toBe('payments-adapter');
+        const sender = byId.get(callback.parentId ?? '');
+        expect(sender?.kind, order.id).toBe('CLIENT');
+        expect(sender?.localEndpoint?.serviceName).toBe('payment-provider-sim');
+      }
+      const logs = sagaLogs(files, order);
+      expect(logs.problems, order.id).toEqual([]);
+      expect(
+        logs.lines.some(({ line }) => String(line['msg']).startsWith('payment.webhook')),
+        order.id,
+      ).toBe(true);
+    }
   });
 });

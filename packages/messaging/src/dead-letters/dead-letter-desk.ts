@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { deadLetterTopic } from '@order-saga/contracts';
-import { spanParentFromHeaders, type Logger, type SagaMetrics } from '@order-saga/observability';
+import { traceDeadLetterAction, type Logger, type SagaMetrics } from '@order-saga/observability';
 import type { KafkaPublisher, OutgoingRecord } from '../publisher';
 import {
   foldDeadLetters,
@@ -15,6 +15,7 @@ import {
   type DeadLetterGroup,
   type DeadLetterSelection,
   type DeadLetterStatus,
+  type RedrivePlan,
 } from './dead-letter-book';
 import {
   DLT_HEADERS,
@@ -105,6 +106,19 @@ export type Outcome<T> =
 
 const DETAIL_ONLY = new Set(['headers', 'payload', 'payloadEncoding', 'actions']);
 
+/** Runs `work` in a span of the dead letter's own trace (see traceDeadLetterAction). */
+function inTrace<T>(
+  entry: DeadLetterEntry,
+  action: string,
+  work: () => T | Promise<T>,
+): Promise<T> {
+  return traceDeadLetterAction(
+    action,
+    { topic: entry.raw.topic, key: entry.view.key, headers: entry.raw.headers },
+    async () => work(),
+  );
+}
+
 function summary(letter: DeadLetter): DeadLetterSummary {
   return Object.fromEntries(
     Object.entries(letter).filter(([name]) => !DETAIL_ONLY.has(name)),
@@ -166,9 +180,12 @@ export class DeadLetterDesk {
 
   async show(id: string): Promise<DeadLetter | undefined> {
     const { entries } = await this.read();
-    const letter = entries.find((e) => e.view.id === id)?.view;
-    if (letter !== undefined) this.log.info(this.auditFields(letter), 'dead_letter.shown');
-    return letter;
+    const entry = entries.find((e) => e.view.id === id);
+    if (entry === undefined) return undefined;
+    await inTrace(entry, 'show', () =>
+      this.log.info(this.auditFields(entry.view), 'dead_letter.shown'),
+    );
+    return entry.view;
   }
 
   /**
@@ -183,48 +200,53 @@ export class DeadLetterDesk {
     const plans = planRedrives(selected.entries, this.options.redriveCap);
     const at = new Date().toISOString();
     const results: RedriveResult[] = [];
-    for (const plan of plans) {
-      const letter = plan.entry.view;
-      const base = {
-        id: letter.id,
-        originalTopic: letter.original.topic ?? '?',
-        key: letter.key,
-        messageType: letter.messageType,
-        code: letter.error.code,
-        redriveCount: plan.count,
-      };
-      const fields = {
-        ...this.auditFields(letter),
-        redriveCount: plan.count,
-        cap: this.options.redriveCap,
-        by: request.by,
-        reason: request.reason,
-        dryRun: !request.apply,
-      };
-      if (plan.outcome === 'refused') {
-        if (request.apply)
-          this.options.metrics.deadLetterRedrives.inc({ topic: letter.topic, outcome: 'refused' });
-        this.log.warn({ ...fields, refusal: plan.reason }, 'dead_letter.redrive_refused');
-        results.push({ ...base, outcome: 'refused', reason: plan.reason });
-        continue;
-      }
-      if (!request.apply) {
-        this.log.info(fields, 'dead_letter.redrive_planned');
-        results.push({ ...base, outcome: 'would-redrive' });
-        continue;
-      }
-      await this.options.publisher.publish([
-        this.redriven(plan.entry, plan.count, at, request),
-        this.action(plan.entry, 'redriven', at, request),
-      ]);
-      this.options.metrics.deadLetterRedrives.inc({ topic: letter.topic, outcome: 'redriven' });
-      this.log.info(fields, 'dead_letter.redriven');
-      results.push({ ...base, outcome: 'redriven' });
-    }
+    for (const plan of plans)
+      results.push(await inTrace(plan.entry, 'redrive', () => this.redriveOne(plan, at, request)));
     return {
       ok: true,
       value: { dryRun: !request.apply, redriveCap: this.options.redriveCap, results },
     };
+  }
+
+  private async redriveOne(
+    plan: RedrivePlan,
+    at: string,
+    request: ActionRequest,
+  ): Promise<RedriveResult> {
+    const letter = plan.entry.view;
+    const base = {
+      id: letter.id,
+      originalTopic: letter.original.topic ?? '?',
+      key: letter.key,
+      messageType: letter.messageType,
+      code: letter.error.code,
+      redriveCount: plan.count,
+    };
+    const fields = {
+      ...this.auditFields(letter),
+      redriveCount: plan.count,
+      cap: this.options.redriveCap,
+      by: request.by,
+      reason: request.reason,
+      dryRun: !request.apply,
+    };
+    if (plan.outcome === 'refused') {
+      if (request.apply)
+        this.options.metrics.deadLetterRedrives.inc({ topic: letter.topic, outcome: 'refused' });
+      this.log.warn({ ...fields, refusal: plan.reason }, 'dead_letter.redrive_refused');
+      return { ...base, outcome: 'refused', reason: plan.reason };
+    }
+    if (!request.apply) {
+      this.log.info(fields, 'dead_letter.redrive_planned');
+      return { ...base, outcome: 'would-redrive' };
+    }
+    await this.options.publisher.publish([
+      this.redriven(plan.entry, plan.count, at, request),
+      this.action(plan.entry, 'redriven', at, request),
+    ]);
+    this.options.metrics.deadLetterRedrives.inc({ topic: letter.topic, outcome: 'redriven' });
+    this.log.info(fields, 'dead_letter.redriven');
+    return { ...base, outcome: 'redriven' };
   }
 
   /**
@@ -250,15 +272,17 @@ export class DeadLetterDesk {
       new Set(selected.entries.map((e) => recordKey(e.raw))),
     );
     const event = request.apply ? 'dead_letter.purged' : 'dead_letter.purge_planned';
-    for (const { view } of selected.entries)
-      this.log.info(
-        {
-          ...this.auditFields(view),
-          by: request.by,
-          reason: request.reason,
-          dryRun: !request.apply,
-        },
-        event,
+    for (const entry of selected.entries)
+      await inTrace(entry, 'purge', () =>
+        this.log.info(
+          {
+            ...this.auditFields(entry.view),
+            by: request.by,
+            reason: request.reason,
+            dryRun: !request.apply,
+          },
+          event,
+        ),
       );
     if (!request.apply) return { ok: true, value: { dryRun: true, purged, deleted: deletable } };
 
@@ -329,9 +353,8 @@ export class DeadLetterDesk {
       topic: entry.view.original.topic ?? '',
       key: entry.view.key,
       value: entry.raw.value ?? Buffer.alloc(0),
+      // No traceParent: the send is a child of the redrive span, in the message's own trace.
       headers,
-      // The send continues the message's own trace, so the redrive shows up in its order's trace.
-      traceParent: spanParentFromHeaders(entry.raw.headers),
     };
   }
 

@@ -54,6 +54,11 @@ export class DeadLetterPublisher {
       },
     ]);
     this.metrics.deadLetters.inc({ topic: target, code });
+    // The ids a saga's log lines carry, when the record has them (a poison record may not).
+    const text = (name: string): string | undefined => {
+      const value = headers[name];
+      return value === undefined ? undefined : value.toString();
+    };
     this.logger.error(
       {
         topic: origin.topic,
@@ -62,6 +67,10 @@ export class DeadLetterPublisher {
         code,
         reason,
         deadLetterTopic: target,
+        orderId: message.key?.toString() || undefined,
+        correlationId: text('correlation-id'),
+        messageId: text('ce_id'),
+        messageType: text('ce_type'),
       },
       'message.dead_lettered',
     );

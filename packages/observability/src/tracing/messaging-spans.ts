@@ -228,3 +228,34 @@ export function traceMessageProcessing<T>(
   const outcome: ProcessSpan = { failed: (type) => markFailed(span, type) };
   return context.with(trace.setSpan(parent, span), () => endAfter([span], () => handle(outcome)));
 }
+
+/**
+ * An operator acting on a dead letter (show, redrive, purge): an internal `<action> <topic>`
+ * span in the message's own trace, linked to the request that asked. The order's trace then shows
+ * what was done to its message, the audit lines logged inside carry the order's trace id like
+ * every other line of its saga, and a redrive's send span is a child of this one.
+ */
+export function traceDeadLetterAction<T>(
+  action: string,
+  message: { readonly topic: string; readonly key: string; readonly headers: MessageHeaders },
+  work: () => Promise<T>,
+): Promise<T> {
+  const parent = spanParentFromHeaders(message.headers);
+  const requester = trace.getSpanContext(context.active());
+  const span = tracer().startSpan(
+    `${action} ${message.topic}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        [ATTR.messagingSystem]: KAFKA,
+        [ATTR.destinationName]: message.topic,
+        [ATTR.kafkaMessageKey]: message.key,
+        ...eventAttributes(message.headers),
+      },
+      links:
+        requester !== undefined && isSpanContextValid(requester) ? [{ context: requester }] : [],
+    },
+    parent,
+  );
+  return context.with(trace.setSpan(parent, span), () => endAfter([span], work));
+}

@@ -63,15 +63,22 @@ export class ApplyPaymentWebhookHandler {
   async handle(event: PaymentWebhookEvent, signature: string): Promise<WebhookOutcome> {
     const orderId = event.data.reference;
     let decided: { payment: Payment; result: FinalAuthorization } | undefined;
+    // The payment the event is about, whatever the outcome: its saga's correlation id goes on the
+    // log line, a duplicate's included (found by the e2e check of every line of a saga).
+    let known: Payment | undefined;
     const outcome = await this.db.transaction(async (tx): Promise<WebhookOutcome> => {
       if (!(await this.signatures.remember(tx, signature, this.toleranceSeconds)))
         throw new WebhookRefused('WEBHOOK.REPLAYED', 'This signed request was already received');
-      if (!(await claimInboxMessage(tx, WEBHOOK_CONSUMER, event))) return 'duplicate';
+      if (!(await claimInboxMessage(tx, WEBHOOK_CONSUMER, event))) {
+        known = UUID.test(orderId) ? await this.payments.findByOrder(tx, orderId) : undefined;
+        return 'duplicate';
+      }
       const payment = UUID.test(orderId)
         ? await this.payments.findByOrder(tx, orderId, true)
         : undefined;
       if (payment === undefined)
         throw new WebhookRefused('WEBHOOK.UNKNOWN_PAYMENT', `No payment for reference ${orderId}`);
+      known = payment;
       const sameCharge =
         payment.amount === event.data.amount &&
         payment.currency === event.data.currency &&
@@ -104,7 +111,7 @@ export class ApplyPaymentWebhookHandler {
     });
     const log = this.logger.child({
       orderId,
-      correlationId: decided?.payment.requestedBy.correlationId ?? undefined,
+      correlationId: known?.requestedBy.correlationId ?? undefined,
     });
     log.info({ eventId: event.id, type: event.type, outcome }, 'payment.webhook_received');
     if (decided !== undefined)
