@@ -62,7 +62,7 @@ export class ApplyPaymentWebhookHandler {
 
   async handle(event: PaymentWebhookEvent, signature: string): Promise<WebhookOutcome> {
     const orderId = event.data.reference;
-    let decided: { payment: Payment; result: FinalAuthorization } | undefined;
+    let decided: { payment: Payment; result: FinalAuthorization; attempts: number } | undefined;
     // The payment the event is about, whatever the outcome: its saga's correlation id goes on the
     // log line, a duplicate's included (found by the e2e check of every line of a saga).
     let known: Payment | undefined;
@@ -98,15 +98,20 @@ export class ApplyPaymentWebhookHandler {
         event.type === 'payment.succeeded'
           ? { kind: 'approved', providerPaymentId: event.data.id }
           : { kind: 'declined', declineCode: event.data.declineCode ?? 'declined' };
+      // A webhook about this charge proves the provider was called at least once, even when it
+      // overtakes the adapter recording that call's attempt (the call returns 202, the webhook
+      // lands ~30 ms later, the attempt row is written after the response): the outcome event
+      // requires attempts > 0. Found flaking in e2e as a 500 and a redelivered webhook.
+      const attempts = Math.max(payment.attempts, 1);
       await recordAuthorization(
         tx,
         { payments: this.payments, outbox: this.outbox },
         payment,
         result,
         causationOf(payment),
-        payment.attempts,
+        attempts,
       );
-      decided = { payment, result };
+      decided = { payment, result, attempts };
       return 'applied';
     });
     const log = this.logger.child({
@@ -115,13 +120,7 @@ export class ApplyPaymentWebhookHandler {
     });
     log.info({ eventId: event.id, type: event.type, outcome }, 'payment.webhook_received');
     if (decided !== undefined)
-      reportAuthorization(
-        log,
-        this.metrics,
-        decided.payment,
-        decided.result,
-        decided.payment.attempts,
-      );
+      reportAuthorization(log, this.metrics, decided.payment, decided.result, decided.attempts);
     return outcome;
   }
 }
