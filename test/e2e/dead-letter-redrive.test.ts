@@ -24,6 +24,7 @@ import {
 import { freePorts, startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { waitForTrace, type ZipkinSpan } from '../../scripts/system/traces.ts';
+import { samples } from '../support/prometheus-api.ts';
 import { sagaLogs } from '../support/saga-logs.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
@@ -499,6 +500,16 @@ describe('dead letters', () => {
     expect(await metricValue('dead_letters_total', [topic, 'code="ENVELOPE.INVALID_JSON"'])).toBe(
       1,
     );
-    note('dead_letter_redrives_total', 'redriven 1, refused 2');
+    // And as the stack's Prometheus scraped it: what the dashboard's Dead letters panel reads.
+    const scraped = await waitFor('Prometheus to scrape the redrives of this run', async () => {
+      const found = await samples(
+        `sum by (outcome) (dead_letter_redrives_total{run="${system.runId}"})`,
+      );
+      const value = (outcome: string) =>
+        Number(found.find((f) => f.metric['outcome'] === outcome)?.value[1]);
+      return value('redriven') === 1 && value('refused') === 2 ? found : undefined;
+    });
+    expect(scraped).toHaveLength(2);
+    note('dead_letter_redrives_total', 'redriven 1, refused 2 (on /metrics and in Prometheus)');
   });
 });
