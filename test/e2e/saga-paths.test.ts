@@ -11,6 +11,7 @@ import {
 } from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { traceIdsTagged, waitForTrace, type ZipkinSpan } from '../../scripts/system/traces.ts';
+import { waitFor } from '../../scripts/system/wait.ts';
 import { readTopics } from '../support/topic-reader.ts';
 import { leaks, messagingProblems, outline, roots, service } from '../support/trace-shape.ts';
 
@@ -153,8 +154,22 @@ describe.each(['choreography', 'orchestration'] as const)(
         expect(ids.every((id) => id !== undefined)).toBe(true);
         // Events and commands: in orchestration an event's cause is often a command.
         const topics = SAGA_TOPICS.map((t) => `${system.topicPrefix}${t}`);
-        const messages = (await readTopics(system.brokers, topics)).filter((m) =>
-          ids.includes(m.key),
+        // The order turns terminal on the participants' facts; its outcome event may still be in
+        // an outbox (the orchestrator's, in orchestration) when GET says so: wait for it too.
+        const outcomes = [MESSAGES.OrderFulfilled.type, MESSAGES.OrderCancelled.type] as string[];
+        const messages = await waitFor(
+          'every order outcome event on the wire',
+          async () => {
+            const read = (await readTopics(system.brokers, topics)).filter((m) =>
+              ids.includes(m.key),
+            );
+            const settled = new Set(
+              read.filter((m) => outcomes.includes(m.headers['ce_type'] ?? '')).map((m) => m.key),
+            );
+            return ids.every((id) => id !== undefined && settled.has(id)) ? read : undefined;
+          },
+          30_000,
+          200,
         );
         const typesByTopic = new Map<string, string[]>();
         for (const def of Object.values(MESSAGES))
