@@ -112,7 +112,14 @@ export class EndpointSliceWatch implements ReadinessSource {
   private async connect(): Promise<void> {
     const informer = this.informer;
     if (informer === undefined || this.stopped) return;
-    await informer.start();
+    try {
+      await informer.start();
+    } catch (error) {
+      // It reports list and watch failures through `error`; what it throws (no cluster in the
+      // kubeconfig) would otherwise be an unhandled rejection.
+      this.failed(error);
+      return;
+    }
     if (this.stopped || this.restartTimer !== undefined) return;
     this.failures = 0;
     // An empty list fires no callback: the first state comes from here.
