@@ -70,11 +70,11 @@ void runService(SERVICE.name, () => {
         logger,
         metrics,
       );
-      const readinessSource = providerReadinessSource(config, logger);
-      const providerReadiness =
-        readinessSource === undefined
-          ? undefined
-          : new ProviderReadinessWatcher(readinessSource, logger);
+      const providerReadiness = new ProviderReadinessWatcher(
+        providerReadinessSource(config, logger),
+        breaker,
+        logger,
+      );
       const refund = new RefundPaymentHandler(
         db,
         inbox,
@@ -115,14 +115,12 @@ void runService(SERVICE.name, () => {
           ),
           refund,
         ),
-        // The provider's readiness (ADR 0013), shown in /health/ready: degraded, never unready.
-        readiness: providerReadiness === undefined ? [] : [providerReadiness.check()],
+        // The provider's readiness and the breaker, in /health/ready: degraded, never unready.
+        readiness: [providerReadiness.check()],
         // Every message this service consumes is provider work: paused while the breaker is open.
         consumptionGate: breakerGate(breaker),
-        background: [
-          breakerLifecycle(breaker),
-          ...(providerReadiness === undefined ? [] : [providerReadiness]),
-        ],
+        // The provider's readiness feeds the breaker (ADR 0013), from the moment it is started.
+        background: [breakerLifecycle(breaker, logger, [providerReadiness])],
         // Compensations that gave up: listed and retried by an operator (npm run saga).
         adminControllers: [CompensationsAdminController],
         // The provider's asynchronous results: public port, verified by signature.

@@ -1,4 +1,5 @@
 import type { ConsumptionGate } from '@order-saga/messaging';
+import type { Logger } from '@order-saga/observability';
 import type { SharedCircuitBreaker } from '@order-saga/resilience';
 import type { BackgroundTask } from '@order-saga/service-runtime';
 
@@ -18,11 +19,33 @@ export function breakerGate(breaker: SharedCircuitBreaker): ConsumptionGate {
   };
 }
 
-/** Starts the breaker with the service (Redis connected, shared state read) and stops it with it. */
-export function breakerLifecycle(breaker: SharedCircuitBreaker): BackgroundTask {
+/**
+ * Starts the breaker with the service (Redis connected, shared state read) and stops it with it.
+ * `followers` (the provider's readiness watcher) start once the shared record is read: a
+ * readiness source's first "ready" must release a hold that outlived the replicas that placed
+ * it, and a release sent before the record was read would release nothing.
+ */
+export function breakerLifecycle(
+  breaker: SharedCircuitBreaker,
+  logger: Logger,
+  followers: readonly BackgroundTask[] = [],
+): BackgroundTask {
+  let started: Promise<void> = Promise.resolve();
+  const startFollowers = (): void => {
+    for (const follower of followers) follower.start();
+  };
   return {
     name: 'circuit-breaker',
-    start: () => void breaker.start(),
-    stop: () => breaker.stop(),
+    start: () => {
+      started = breaker.start().then(startFollowers, (error: unknown) => {
+        logger.error({ err: error, breaker: breaker.snapshot().name }, 'breaker.start_failed');
+        startFollowers();
+      });
+    },
+    stop: async () => {
+      await started;
+      await Promise.all(followers.map((follower) => follower.stop()));
+      await breaker.stop();
+    },
   };
 }
