@@ -4,6 +4,7 @@ import {
   classifyFact,
   compensationOrder,
   nextStep,
+  type StepFact,
   type SagaDefinition,
   type StepDefinition,
 } from '@order-saga/saga-definition';
@@ -172,58 +173,93 @@ export function decide(
   if (read === undefined || read.role === 'aborted' || read.role === 'started')
     return ignore(fact.message);
   switch (state.status) {
-    case 'RUNNING': {
-      if (read.step.name !== state.step) return ignore(fact.message);
-      if (read.role === 'succeeded') {
-        const done = [...state.done, read.step.name];
-        const next = nextStep(definition, read.step.name);
-        if (next === undefined) {
-          return {
-            apply: true,
-            state: { ...state, status: 'COMPLETED', step: DONE, done },
-            outputs: [],
-          };
-        }
-        return {
-          apply: true,
-          state: { ...state, step: next.name, done },
-          outputs: [{ kind: 'action', step: next }],
-        };
-      }
-      if (read.role === 'failed') {
-        const reason = failureReason(read.step, fact.reason);
-        const toUndo = compensationOrder(definition, state.done);
-        if (toUndo.length === 0) {
-          return {
-            apply: true,
-            state: { ...state, status: 'FAILED', step: DONE, reason },
-            outputs: [],
-          };
-        }
-        return { apply: true, ...undo(state, toUndo, reason) };
-      }
-      return ignore(fact.message);
-    }
+    case 'RUNNING':
+      return read.step.name === state.step
+        ? (running(definition, state, read, fact) ?? ignore(fact.message))
+        : ignore(fact.message);
     case 'COMPENSATING':
-    case 'COMPENSATION_FAILED': {
+    case 'COMPENSATION_FAILED':
       // Compensations run one at a time: only facts about the one under way move the saga.
-      if (state.compensations[0] !== read.step.name) return ignore(fact.message);
-      if (read.role === 'compensated') return { apply: true, ...settle(definition, state) };
-      // The step was in flight when the saga gave up, and failed after all: nothing to undo.
-      if (read.role === 'failed' && state.status === 'COMPENSATING')
-        return { apply: true, ...settle(definition, state) };
-      if (read.role === 'compensation-failed') {
-        return {
-          apply: true,
-          state: { ...state, status: 'COMPENSATION_FAILED', error: fact.error ?? 'unknown' },
-          outputs: [],
-        };
-      }
-      // A late success of the step being undone: its compensation is already queued behind it.
-      return ignore(fact.message);
-    }
+      return state.compensations[0] === read.step.name
+        ? (undoing(definition, state, read, fact) ?? ignore(fact.message))
+        : ignore(fact.message);
     default:
       return ignore(fact.message);
+  }
+}
+
+/** A fact about one step, as the definition reads it (starts and aborts are decided above). */
+type StepOutcome = Exclude<StepFact, { role: 'aborted' | 'started' }>;
+type StepFactInput = Extract<SagaFact, { kind: 'StepFact' }>;
+
+/**
+ * A fact about the running step: the saga moves on, or turns to undoing what it did; undefined
+ * when it moves nothing.
+ */
+function running(
+  definition: SagaDefinition,
+  state: SagaState,
+  read: StepOutcome,
+  fact: StepFactInput,
+): Decision | undefined {
+  switch (read.role) {
+    case 'succeeded': {
+      const done = [...state.done, state.step];
+      const next = nextStep(definition, state.step);
+      if (next === undefined)
+        return {
+          apply: true,
+          state: { ...state, status: 'COMPLETED', step: DONE, done },
+          outputs: [],
+        };
+      return {
+        apply: true,
+        state: { ...state, step: next.name, done },
+        outputs: [{ kind: 'action', step: next }],
+      };
+    }
+    case 'failed': {
+      const reason = failureReason(read.step, fact.reason);
+      const toUndo = compensationOrder(definition, state.done);
+      if (toUndo.length === 0)
+        return {
+          apply: true,
+          state: { ...state, status: 'FAILED', step: DONE, reason },
+          outputs: [],
+        };
+      return { apply: true, ...undo(state, toUndo, reason) };
+    }
+    // The step has nothing being undone while it runs.
+    case 'compensated':
+    case 'compensation-failed':
+      return undefined;
+  }
+}
+
+/** A fact about the compensation under way; undefined when it moves nothing. */
+function undoing(
+  definition: SagaDefinition,
+  state: SagaState,
+  read: StepOutcome,
+  fact: StepFactInput,
+): Decision | undefined {
+  switch (read.role) {
+    case 'compensated':
+      return { apply: true, ...settle(definition, state) };
+    // The step was in flight when the saga gave up, and failed after all: nothing to undo.
+    case 'failed':
+      return state.status === 'COMPENSATING'
+        ? { apply: true, ...settle(definition, state) }
+        : undefined;
+    case 'compensation-failed':
+      return {
+        apply: true,
+        state: { ...state, status: 'COMPENSATION_FAILED', error: fact.error ?? 'unknown' },
+        outputs: [],
+      };
+    // A late success of the step being undone: its compensation is already queued behind it.
+    case 'succeeded':
+      return undefined;
   }
 }
 
