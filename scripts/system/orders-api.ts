@@ -145,6 +145,36 @@ export async function waitForTerminal(
   );
 }
 
+/**
+ * Waits until every order is terminal, polling only the unfinished ones, in rounds: one GET per
+ * unfinished order, then a pause. Many orders waited for one by one (a poller each, every 50 ms)
+ * would load the system under test with thousands of GETs a second.
+ */
+export async function waitForAllTerminal(
+  baseUrl: string,
+  orderIds: readonly string[],
+  timeoutMs = 60_000,
+  roundGapMs = 250,
+): Promise<OrderView[]> {
+  const settled = new Map<string, OrderView>();
+  await waitFor(
+    `${orderIds.length} orders to reach a terminal state`,
+    async () => {
+      const open = orderIds.filter((id) => !settled.has(id));
+      await Promise.all(
+        open.map(async (id) => {
+          const { status, body } = await http<OrderView>(`${baseUrl}/orders/${id}`);
+          if (status === 200 && TERMINAL.includes(body.status)) settled.set(id, body);
+        }),
+      );
+      return settled.size === orderIds.length ? true : undefined;
+    },
+    timeoutMs,
+    roundGapMs,
+  );
+  return orderIds.flatMap((id) => settled.get(id) ?? []);
+}
+
 export async function getOrder(baseUrl: string, orderId: string): Promise<HttpResult<OrderView>> {
   return http<OrderView>(`${baseUrl}/orders/${orderId}`);
 }

@@ -6,6 +6,7 @@ import {
   orderBody,
   postOrder,
   setStock,
+  waitForAllTerminal,
   waitForTerminal,
   type HttpResult,
 } from '../../scripts/system/orders-api.ts';
@@ -120,9 +121,7 @@ describe('POST /orders past the saga backlog bound', () => {
 
   it('every accepted order completes once the provider is back, and the door opens again', async () => {
     await system.start('payment-provider-sim');
-    const finished = await Promise.all(
-      accepted.map((id) => waitForTerminal(system.ordersUrl, id, 90_000)),
-    );
+    const finished = await waitForAllTerminal(system.ordersUrl, accepted, 90_000);
     expect(finished.map((o) => o.status)).toEqual(accepted.map(() => 'FULFILLED'));
     // The same key that was shed runs for real now: its 503 was never recorded.
     let last: HttpResult<unknown> | undefined;

@@ -5,7 +5,7 @@ import {
   orderBody,
   postOrder,
   setStock,
-  waitForTerminal,
+  waitForAllTerminal,
 } from '../../scripts/system/orders-api.ts';
 
 const ORDERS = 200;
@@ -37,9 +37,7 @@ describe('200 parallel orders for a SKU with stock 50', () => {
     const ids = created.map((r) => r.body.id);
     expect(new Set(ids).size).toBe(ORDERS);
 
-    const finals = await Promise.all(
-      ids.map((id) => waitForTerminal(system.ordersUrl, id, 120_000)),
-    );
+    const finals = await waitForAllTerminal(system.ordersUrl, ids, 120_000);
     const fulfilled = finals.filter((o) => o.status === 'FULFILLED');
     const cancelled = finals.filter((o) => o.status === 'CANCELLED');
     expect(fulfilled).toHaveLength(STOCK);
