@@ -54,6 +54,13 @@ export interface OrderView {
   readonly history: OrderTransition[];
   /** Facts that arrived after the saga gave up or ended. */
   readonly lateFacts?: Array<{ type: string; messageId: string; orderStatus: string; at: string }>;
+  /** Why the order is not moving: its payment provider's breaker is open (or half-open). */
+  readonly waiting?: {
+    readonly on: string;
+    readonly state: 'open' | 'half-open';
+    readonly since: string;
+    readonly reason: string;
+  } | null;
 }
 
 /** What payment-provider-sim recorded for one order (GET /v1/records?reference=<orderId>). */

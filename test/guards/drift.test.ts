@@ -22,7 +22,7 @@ describe('every catalogue message has a producer and a consumer', () => {
   const stub = { handle: () => Promise.resolve() };
   const consumed = new Set(
     [
-      ordersRoutes(stub),
+      ordersRoutes(stub, stub),
       paymentsRoutes(stub, stub),
       inventoryRoutes(stub, stub),
       sagaRoutes(stub),

@@ -20,6 +20,7 @@ import {
   PaymentConfirmedV1,
   PaymentFailedV1,
   PaymentInitiatedV1,
+  PaymentProviderStatusChangedV1,
   PaymentRefundFailedV1,
   PaymentRefundedV1,
 } from './events/payment-events.v1';
@@ -66,6 +67,11 @@ export const MESSAGES = {
     'payments.payment-refund-failed.v1',
     TOPICS.paymentsEvents,
     PaymentRefundFailedV1,
+  ),
+  PaymentProviderStatusChanged: define(
+    'payments.payment-provider-status-changed.v1',
+    TOPICS.paymentsEvents,
+    PaymentProviderStatusChangedV1,
   ),
   InventoryReserved: define(
     'inventory.inventory-reserved.v1',

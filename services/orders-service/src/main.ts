@@ -23,6 +23,9 @@ import { OrderQueries } from './orders/application/order.queries';
 import { SagaBacklogSampler } from './orders/application/saga-backlog.sampler';
 import { CreateOrders1732780000000 } from './orders/infrastructure/migrations/1732780000000-create-orders';
 import { SagaTimeline1764547400000 } from './orders/infrastructure/migrations/1764547400000-saga-timeline';
+import { DependencyStatus1764600000000 } from './orders/infrastructure/migrations/1764600000000-dependency-status';
+import { DependencyStatusRepository } from './orders/infrastructure/dependency-status.repository';
+import { RecordProviderStatusHandler } from './orders/application/record-provider-status.handler';
 import { OrderRepository } from './orders/infrastructure/order.repository';
 import { OrdersController } from './orders/interface/orders.controller';
 import { SERVICE } from './service';
@@ -34,9 +37,15 @@ void runService(SERVICE.name, () => {
     service: SERVICE,
     config,
     // The idempotency table comes from its package, as frozen versions.
-    migrations: [CreateOrders1732780000000, SagaTimeline1764547400000, ...IDEMPOTENCY_MIGRATIONS],
+    migrations: [
+      CreateOrders1732780000000,
+      SagaTimeline1764547400000,
+      DependencyStatus1764600000000,
+      ...IDEMPOTENCY_MIGRATIONS,
+    ],
     build: ({ db, inbox, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
+      const statuses = new DependencyStatusRepository();
       const apply = new ApplySagaFactHandler(inbox, orders, outbox, logger, metrics);
       const create = new CreateOrderHandler(
         db,
@@ -83,11 +92,14 @@ void runService(SERVICE.name, () => {
         batchSize: config.IDEMPOTENCY_SWEEP_BATCH,
       });
       return {
-        routes: ordersRoutes(apply),
+        routes: ordersRoutes(apply, new RecordProviderStatusHandler(inbox, statuses, logger)),
         controllers: [OrdersController],
         providers: [
           { provide: CreateOrderHandler, useValue: create },
-          { provide: OrderQueries, useValue: new OrderQueries(db, orders, config.SAGA_MODE) },
+          {
+            provide: OrderQueries,
+            useValue: new OrderQueries(db, orders, config.SAGA_MODE, statuses),
+          },
           { provide: IdempotentRequests, useValue: idempotent },
           { provide: AdmissionControl, useValue: admission },
           { provide: SagaMetrics, useValue: metrics },

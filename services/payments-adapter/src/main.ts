@@ -10,6 +10,7 @@ import { RetryRefundHandler } from './payments/application/retry-refund.handler'
 import { ProviderCalls } from './payments/application/provider-calls';
 import { ProviderReadinessWatcher } from './payments/application/provider-readiness.watcher';
 import { breakerGate, breakerLifecycle } from './payments/application/provider-breaker';
+import { publishProviderStatus } from './payments/application/provider-status.publisher';
 import { ApplyPaymentWebhookHandler } from './payments/application/apply-payment-webhook.handler';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
@@ -62,6 +63,8 @@ void runService(SERVICE.name, () => {
         logger,
         metrics,
       });
+      // Its changes go out as PaymentProviderStatusChanged: GET /orders/{id} says why an order waits.
+      publishProviderStatus(breaker, db, outbox, logger);
       const calls = new ProviderCalls(
         db,
         payments,

@@ -69,3 +69,22 @@ export const PaymentRefundFailedV1 = z.strictObject({
   attempts: Attempts,
 });
 export type PaymentRefundFailedV1 = z.infer<typeof PaymentRefundFailedV1>;
+
+/**
+ * The payments adapter's circuit breaker around the payment provider changed state. Not about one
+ * order: its subject (and record key) is the dependency's name, so every change lands on one
+ * partition, in order. The orders service keeps the latest and shows it on the orders waiting
+ * for their payment ("waiting for the payment provider (breaker open since ...)"): while the
+ * breaker is open the adapter pauses its consumption, so no per-order message could say it.
+ */
+export const PaymentProviderStatusChangedV1 = z.strictObject({
+  dependency: z.literal('payment-provider'),
+  state: z.enum(['closed', 'half-open', 'open']),
+  /** When the breaker opened; null once closed. */
+  openedAt: z.iso.datetime().nullable(),
+  /** Why it opened: the failures that tripped it, or a readiness source's hold. */
+  reason: z.string().max(500).nullable(),
+  /** When the change happened; a reader keeps the latest (replicas may both report one). */
+  changedAt: z.iso.datetime(),
+});
+export type PaymentProviderStatusChangedV1 = z.infer<typeof PaymentProviderStatusChangedV1>;

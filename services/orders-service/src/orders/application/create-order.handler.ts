@@ -94,6 +94,8 @@ export class CreateOrderHandler {
       })),
       history: [{ from: null, to: 'CREATED', reason: null, causedBy: null, at }],
       lateFacts: [],
+      // Known at GET time (the provider's breaker); a 201 is replayed byte for byte, so not here.
+      waiting: null,
     };
     await this.db.transaction(async (tx) => {
       await this.orders.insert(tx, {

@@ -1,7 +1,9 @@
 import type { SqlExecutor } from '@order-saga/persistence';
 import { ORDER_SAGA, summarize } from '@order-saga/saga-definition';
+import { orderWaiting } from '../domain/dependency-status';
 import type { OrderView } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
+import type { DependencyStatusRepository } from '../infrastructure/dependency-status.repository';
 import type { OrderRepository, OrderSummary } from '../infrastructure/order.repository';
 
 // What the HTTP interface shows of an order, named here so controllers reach domain/ only through use cases.
@@ -41,6 +43,7 @@ export class OrderQueries {
     private readonly db: SqlExecutor,
     private readonly orders: OrderRepository,
     private readonly sagaMode: 'choreography' | 'orchestration',
+    private readonly statuses: DependencyStatusRepository,
   ) {}
 
   /** The order with its saga at a glance: done, running, remaining, compensated, from the definition. */
@@ -48,9 +51,11 @@ export class OrderQueries {
     const order = await this.orders.findView(this.db, id);
     if (order === undefined) return undefined;
     const statuses = new Map(order.steps.map((step) => [step.name, step.status] as const));
+    const provider = await this.statuses.find(this.db, 'payment-provider');
     return {
       ...order,
       saga: { mode: this.sagaMode, ...summarize(ORDER_SAGA, statuses) },
+      waiting: orderWaiting(order.status, provider),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { CancellationReason, OrderLine } from '@order-saga/contracts';
 import type { SagaProgress } from '@order-saga/saga-definition';
 import type { SagaStepName, SagaStepStatus } from './saga-step';
+import type { OrderWaiting } from './dependency-status';
 import type { OrderStatus } from './order-status';
 
 export interface NewOrder {
@@ -67,6 +68,8 @@ export interface OrderView {
   readonly steps: readonly SagaStep[];
   readonly history: readonly OrderTransition[];
   readonly lateFacts: readonly LateFact[];
+  /** Why the order is not moving (its payment provider is down), or null. */
+  readonly waiting: OrderWaiting | null;
 }
 
 /** Sum of the lines in minor units; callers bound quantity and price so it stays a safe integer. */

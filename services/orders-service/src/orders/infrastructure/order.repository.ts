@@ -5,7 +5,10 @@ import type { LateFact, OrderTransition, OrderView, SagaStep } from '../domain/o
 import type { OrderStatus } from '../domain/order-status';
 import { undoneBy, type StepUpdate } from '../domain/saga-step';
 
-export type OrderSummary = Omit<OrderView, 'items' | 'steps' | 'history' | 'saga' | 'lateFacts'>;
+export type OrderSummary = Omit<
+  OrderView,
+  'items' | 'steps' | 'history' | 'saga' | 'lateFacts' | 'waiting'
+>;
 
 export interface OrderRecord {
   readonly id: string;
@@ -257,7 +260,10 @@ export class OrderRepository {
     );
   }
 
-  async findView(db: SqlExecutor, id: string): Promise<Omit<OrderView, 'saga'> | undefined> {
+  async findView(
+    db: SqlExecutor,
+    id: string,
+  ): Promise<Omit<OrderView, 'saga' | 'waiting'> | undefined> {
     const [row] = await queryRows<OrderRow>(db, 'SELECT * FROM orders WHERE id = $1', [id]);
     if (row === undefined) return undefined;
     const [items, steps, history, late] = await Promise.all([
