@@ -55,6 +55,11 @@ export interface SagaSystem {
   kill(name: ProcessName): Promise<void>;
   /** Starts a killed service again; `env` changes its environment from now on. */
   start(name: ProcessName, env?: Record<string, string>): Promise<void>;
+  /**
+   * Starts one more replica of a service (same database, consumer group and Redis; its own
+   * ports and log file), with `env` changed for it alone. stop() stops it with the others.
+   */
+  startReplica(name: ProcessName, env?: Record<string, string>): Promise<RunningService>;
   /** Resolves once the service answers /health/ready with 200; rejects if it exits first. */
   waitReady(name: ProcessName, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -359,6 +364,27 @@ export async function startSagaSystem(
     names.map((name) => ({ service: name, address: `127.0.0.1:${ports[name]}` })),
   );
 
+  const replicas: RunningService[] = [];
+  async function startReplica(
+    name: ProcessName,
+    env: Record<string, string> = {},
+  ): Promise<RunningService> {
+    const [port = 0, adminPort = 0] = await freePorts(2);
+    const spec: Omit<RunningService, 'process'> = {
+      name,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      adminPort,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
+      env: { ...services[name].env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
+      logFile: join(logDir, `${name}.${replicas.length + 2}.log`),
+    };
+    const replica = { ...spec, process: launch(spec) };
+    replicas.push(replica);
+    await waitReady(replica);
+    return replica;
+  }
+
   async function kill(name: ProcessName): Promise<void> {
     await terminate(services[name].process, 'SIGKILL');
   }
@@ -389,9 +415,11 @@ export async function startSagaSystem(
     },
     kill,
     start,
+    startReplica,
     waitReady: (name, timeoutMs) => waitReady(services[name], timeoutMs),
     async stop() {
       removeScrapeTargets(runId);
+      await Promise.all(replicas.map((replica) => terminate(replica.process, 'SIGTERM')));
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
       await dropRunState();
     },
