@@ -1,7 +1,8 @@
 // The demo's provider outage: the payment provider goes down (its admin knob, what
 // `npm run provider -- outage on` does), orders placed meanwhile wait visibly (PAYMENT_PENDING, or
 // CREATED behind another order on their partition) while the adapter keeps trying, then the provider comes back and every one of them completes,
-// charged once. With a circuit breaker in the adapter, its state is shown as it moves.
+// charged once. The adapter's circuit breaker opens, its state is shown as it moves, and GET
+// /orders/{id} says why the orders wait.
 import { getOrder, http, type OrderView } from '../system/orders-api.ts';
 import type { SagaSystem } from '../system/saga-system.ts';
 import { waitFor } from '../system/wait.ts';
@@ -45,24 +46,20 @@ async function setOutage(system: SagaSystem, on: boolean): Promise<void> {
     );
 }
 
-/**
- * What the adapter says about the provider, if it says anything: readiness checks whose name
- * mentions the breaker or the provider (a later breaker reports its state there), else nothing.
- */
+const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
+
+/** The adapter's circuit breaker around the provider, as its gauge says (0 closed, 1 half-open, 2 open). */
 async function breakerState(system: SagaSystem): Promise<string | undefined> {
-  const ready = await http<{
-    checks?: Record<string, { status: string; error?: string; state?: string }>;
-  }>(`${system.services['payments-adapter'].url}/health/ready`).catch(() => undefined);
-  const checks = Object.entries(ready?.body.checks ?? {}).filter(([name]) =>
-    /breaker|provider/i.test(name),
+  const metrics = await http<string>(`${system.services['payments-adapter'].url}/metrics`).catch(
+    () => undefined,
   );
-  if (checks.length === 0) return undefined;
-  return checks
-    .map(
-      ([name, c]) =>
-        `${name} ${c.state ?? c.status}${c.error === undefined ? '' : ` (${c.error})`}`,
-    )
-    .join(', ');
+  const line = metrics?.body
+    .split('\n')
+    .find(
+      (l) => l.startsWith('circuit_breaker_state{') && l.includes('breaker="payment-provider"'),
+    );
+  if (line === undefined) return undefined;
+  return BREAKER_STATES[Number(line.slice(line.lastIndexOf(' ') + 1))];
 }
 
 const paymentAttempts = (order: OrderView): number =>
@@ -76,12 +73,9 @@ async function refusedFor(system: SagaSystem, orderId: string): Promise<number> 
   return ledger.body.calls.filter((c) => c.outcome === 'outage').length;
 }
 
-/** Anything GET /orders/{id} says about why the order waits (a breaker adds such a field). */
+/** What GET /orders/{id} says about why the order waits: "waiting for the payment provider (...)". */
 function waitingReason(order: OrderView): string | undefined {
-  const extra = order as unknown as Record<string, unknown>;
-  const reason = extra['waitingFor'] ?? extra['waiting'];
-  if (reason === undefined || reason === null) return undefined;
-  return typeof reason === 'string' ? reason : JSON.stringify(reason);
+  return order.waiting?.reason;
 }
 
 async function refusedCalls(system: SagaSystem): Promise<number> {
@@ -116,12 +110,16 @@ export async function runOutage(
         ),
       ),
     );
-    // Watch them wait: each order's payment is retried (or held by the breaker) while the provider
-    // is down. An order whose OrderCreated sits behind another's on the same partition waits in
+    // Watch them wait: each order's payment is retried in the call until the breaker opens, then
+    // the adapter pauses and calls only to probe while the provider is down. An order whose OrderCreated sits behind another's on the same partition waits in
     // CREATED for its turn: a partition's messages are applied in order (ADR 0006).
+    // The adapter's first calls are refused, or its breaker opens before any (a readiness hold).
     await waitFor(
       "the provider to refuse the adapter's first calls",
-      async () => ((await refusedCalls(system)) > refusedBefore ? true : undefined),
+      async () =>
+        (await refusedCalls(system)) > refusedBefore || (await breakerState(system)) === 'open'
+          ? true
+          : undefined,
       15_000,
       100,
     );

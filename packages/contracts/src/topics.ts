@@ -1,7 +1,10 @@
 // Topic names are part of the wire contract. This file has no imports on purpose: the native
 // stack script loads it directly (Node type stripping) to create the topics before any build.
 
-/** The saga topics. Record key is always the orderId, so one order's messages stay in order. */
+/**
+ * The saga topics. Record key is the orderId, so one order's messages stay in order; the one
+ * exception, PaymentProviderStatusChanged, is keyed by the dependency it is about (ADR 0012).
+ */
 export const TOPICS = {
   ordersEvents: 'orders.events',
   paymentsEvents: 'payments.events',
