@@ -187,6 +187,21 @@ describe('the provider going unready opens the breaker before any payment call f
     await expectCompletedOnce([warm ?? '']);
     const attemptsBefore = await adapterMetric('payment_attempts_total', 'operation="authorize"');
 
+    // The API server refuses for a moment: counted and logged, the last state stands (a watch
+    // that cannot look never opens the breaker), and the watch comes back by itself.
+    expect(await adapterMetric('readiness_source_errors_total', 'source="endpointslices"')).toBe(0);
+    api.fail(503);
+    await waitFor('a counted watch failure', async () =>
+      (await adapterMetric('readiness_source_errors_total', 'source="endpointslices"')) >= 1
+        ? true
+        : undefined,
+    );
+    expect((await providerCheck()).check?.detail).toMatchObject({
+      ready: true,
+      breaker: { state: 'closed' },
+    });
+    api.heal();
+
     // Kubernetes takes the provider pod out of its Service (its readiness probe failed), and the
     // provider really is down: a call now would fail.
     const unreadyAt = Date.now();

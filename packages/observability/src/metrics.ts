@@ -73,6 +73,18 @@ export class SagaMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * A readiness source that could not look (an EndpointSlice list or watch refused or
+   * unreachable); it keeps its last state and retries. Failed HTTP probes are not counted here:
+   * they are the answer "not ready", not a failure to ask.
+   */
+  readonly readinessSourceErrors = new Counter({
+    name: 'readiness_source_errors_total',
+    help: 'Failed lists or watches of a dependency readiness source; the last state stands meanwhile',
+    labelNames: ['dependency', 'source'] as const,
+    registers: [this.registry],
+  });
+
   readonly outboxPending = new Gauge({
     name: 'outbox_pending',
     help: 'Outbox rows committed but not yet published to Kafka',

@@ -74,7 +74,7 @@ void runService(SERVICE.name, () => {
         metrics,
       );
       const providerReadiness = new ProviderReadinessWatcher(
-        providerReadinessSource(config, logger),
+        providerReadinessSource(config, logger, metrics),
         breaker,
         logger,
       );

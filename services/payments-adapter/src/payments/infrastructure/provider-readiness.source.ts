@@ -1,4 +1,4 @@
-import type { Logger } from '@order-saga/observability';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
 import {
   EndpointSliceWatch,
   HttpReadinessProber,
@@ -24,6 +24,7 @@ type WatchSettings = Pick<
 export function providerReadinessSource(
   config: WatchSettings,
   logger: Logger,
+  metrics: SagaMetrics,
 ): ReadinessSource | undefined {
   switch (config.PROVIDER_WATCH) {
     case 'off':
@@ -43,15 +44,20 @@ export function providerReadinessSource(
         throw new Error(
           'PROVIDER_WATCH=endpointslices needs PROVIDER_SERVICE_NAME and POD_NAMESPACE',
         );
+      const labels = { dependency: 'payment-provider', source: 'endpointslices' };
+      // At zero from the start: rate() needs a scraped zero to see the first failure.
+      metrics.readinessSourceErrors.inc(labels, 0);
       return new EndpointSliceWatch({
         serviceName,
         namespace,
         ...(config.KUBECONFIG === undefined ? {} : { kubeconfigPath: config.KUBECONFIG }),
-        onWatchError: (error, next) =>
+        onWatchError: (error, next) => {
+          metrics.readinessSourceErrors.inc(labels);
           logger.warn(
             { err: error, serviceName, namespace, ...next },
             'provider.endpointslice_watch_failed',
-          ),
+          );
+        },
       });
     }
   }
