@@ -4,7 +4,7 @@ import { formatLedger, ledgerProblems, takeLedger } from '../../scripts/faults/l
 import { steadyLoad } from '../../scripts/faults/steady-load.ts';
 import { startTcpProxy, type TcpProxy } from '../../scripts/faults/tcp-proxy.ts';
 import { resolveStackEndpoints } from '../../scripts/stack/endpoints.ts';
-import { http, setStock, waitForTerminal } from '../../scripts/system/orders-api.ts';
+import { http, setStock, waitForAllTerminal } from '../../scripts/system/orders-api.ts';
 import {
   startSagaSystem,
   type RunningService,
@@ -66,7 +66,7 @@ async function counter(service: { url: string }, name: string): Promise<number> 
 
 async function settleAll(ids: readonly string[]): Promise<number> {
   const started = performance.now();
-  await Promise.all(ids.map((id) => waitForTerminal(system.ordersUrl, id, 60_000)));
+  await waitForAllTerminal(system.ordersUrl, ids, 60_000);
   return performance.now() - started;
 }
 

@@ -5,7 +5,7 @@ import {
   TERMINAL,
   http,
   setStock,
-  waitForTerminal,
+  waitForAllTerminal,
   type OrderView,
 } from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
@@ -64,7 +64,7 @@ const counts = async (): Promise<Counts> => ({
 
 async function settle(load: LoadResult): Promise<number> {
   const started = performance.now();
-  await Promise.all(load.accepted.map((id) => waitForTerminal(system.ordersUrl, id, 90_000)));
+  await waitForAllTerminal(system.ordersUrl, load.accepted, 90_000);
   return performance.now() - started;
 }
 
