@@ -10,15 +10,29 @@ import type { Consumer } from 'kafkajs';
 export class GroupMembership {
   private state: 'joining' | 'active' | 'left' = 'joining';
   private since = Date.now();
+  private current: Consumer | undefined;
 
-  /** Follows one kafkajs consumer; call before `run`. */
+  /**
+   * Follows one kafkajs consumer; call before `run`. After a restart only the newest consumer
+   * counts: a late event of the one it replaced must not overwrite its state.
+   */
   follow(consumer: Consumer): void {
+    this.current = consumer;
     this.set('joining');
-    consumer.on(consumer.events.GROUP_JOIN, () => this.set('active'));
-    consumer.on(consumer.events.REBALANCING, () => this.set('joining'));
-    // kafkajs rejoins after a retriable crash; until GROUP_JOIN the member has no partitions.
-    consumer.on(consumer.events.CRASH, () => this.set('joining'));
-    consumer.on(consumer.events.STOP, () => this.set('left'));
+    const set = (state: GroupMembership['state']) => (): void => {
+      if (this.current === consumer) this.set(state);
+    };
+    consumer.on(consumer.events.GROUP_JOIN, set('active'));
+    // The coordinator accepted a heartbeat for this member and generation: it is an active
+    // member. kafkajs 2.2.4 can get back to that without a GROUP_JOIN: after a broker restart
+    // its rejoin failed ("the coordinator is loading") inside the fetch loop's retrier, which
+    // retried the fetch, and the member the broker restored from the group log consumed on.
+    // Readiness then said "joining" for 70 s while it worked (fault matrix, kafka-restart).
+    consumer.on(consumer.events.HEARTBEAT, set('active'));
+    consumer.on(consumer.events.REBALANCING, set('joining'));
+    // kafkajs rejoins after a retriable crash; until then the member has no partitions.
+    consumer.on(consumer.events.CRASH, set('joining'));
+    consumer.on(consumer.events.STOP, set('left'));
   }
 
   /** Undefined when active; otherwise why not, for the readiness report. */
