@@ -17,14 +17,40 @@ export interface Ledger {
   readonly doubleCharged: readonly string[];
   readonly orphanedCharges: readonly string[];
   readonly doubleRefunded: readonly string[];
+  /** How many orders had 0, 1, 2, ... approved charges (and refunds, and stock reservations). */
   readonly chargesPerOrder: Readonly<Record<number, number>>;
+  readonly refundsPerOrder: Readonly<Record<number, number>>;
+  readonly reservationsPerOrder: Readonly<Record<number, number>>;
   readonly doubleReserved: readonly string[];
+  /** Most records carrying one event id on one topic (2 = that event was published twice). */
+  readonly maxCopiesPerEvent: number;
   /** Most distinct events of one type any order has, per topic (1 = no duplicate effects). */
   readonly maxEventsPerOrderType: Readonly<Record<string, number>>;
   readonly deadLetters: number;
+  /** Dead letters whose key is not one the scenario put there on purpose (a poison record). */
+  readonly unexpectedDeadLetters: number;
   /** Milliseconds from the end of the fault until the last order was terminal. */
   readonly recoveryMs: number | undefined;
   readonly notes: readonly string[];
+}
+
+export interface LedgerOptions {
+  /** Count only dead letters written since (ms since the epoch): one system, many scenarios. */
+  readonly since?: number;
+  /** Keys of records the scenario dead-letters on purpose (poison records). */
+  readonly expectedDeadLetterKeys?: ReadonlySet<string>;
+}
+
+function histogram(
+  ids: Iterable<string>,
+  counts: ReadonlyMap<string, number>,
+): Record<number, number> {
+  const result: Record<number, number> = {};
+  for (const id of ids) {
+    const n = counts.get(id) ?? 0;
+    result[n] = (result[n] ?? 0) + 1;
+  }
+  return result;
 }
 
 /** Builds the ledger once every order has settled (or the caller gave up waiting). */
@@ -34,6 +60,7 @@ export async function takeLedger(
   orderIds: readonly string[],
   recoveryMs: number | undefined,
   notes: readonly string[] = [],
+  options: LedgerOptions = {},
 ): Promise<Ledger> {
   const ids = new Set(orderIds);
   const views = await Promise.all(
@@ -55,11 +82,8 @@ export async function takeLedger(
       charges.set(p.reference, (charges.get(p.reference) ?? 0) + 1);
   for (const r of records.refunds)
     if (ids.has(r.reference)) refunds.set(r.reference, (refunds.get(r.reference) ?? 0) + 1);
-  const chargesPerOrder: Record<number, number> = {};
-  for (const id of ids) {
-    const n = charges.get(id) ?? 0;
-    chargesPerOrder[n] = (chargesPerOrder[n] ?? 0) + 1;
-  }
+  const chargesPerOrder = histogram(ids, charges);
+  const refundsPerOrder = histogram(ids, refunds);
   const doubleCharged = [...charges].filter(([, n]) => n > 1).map(([id]) => id);
   const doubleRefunded = [...refunds].filter(([, n]) => n > 1).map(([id]) => id);
   // A charge is orphaned when its order neither completed nor gave the money back.
@@ -69,27 +93,35 @@ export async function takeLedger(
 
   const fulfillment = new Client({ connectionString: system.databases.fulfillment });
   await fulfillment.connect();
-  let doubleReserved: string[];
+  const reservations = new Map<string, number>();
   try {
-    const { rows } = await fulfillment.query<{ order_id: string }>(
-      'SELECT order_id FROM inventory_reservations GROUP BY order_id HAVING count(*) > 1',
+    const { rows } = await fulfillment.query<{ order_id: string; n: number }>(
+      'SELECT order_id, count(*)::int AS n FROM inventory_reservations GROUP BY order_id',
     );
-    doubleReserved = rows.map((r) => r.order_id).filter((id) => ids.has(id));
+    for (const row of rows) if (ids.has(row.order_id)) reservations.set(row.order_id, row.n);
   } finally {
     await fulfillment.end();
   }
 
   const topics = SAGA_TOPICS.map((t) => `${system.topicPrefix}${t}`);
   const messages = await readTopics(system.brokers, [...topics, ...topics.map(deadLetterTopic)]);
+  const doubleReserved = [...reservations].filter(([, n]) => n > 1).map(([id]) => id);
   const distinct = new Map<string, Set<string>>();
+  const copies = new Map<string, number>();
   let deadLetters = 0;
+  let unexpectedDeadLetters = 0;
   for (const m of messages) {
     if (m.topic.endsWith('.dlt')) {
       // An operator's action record (`npm run dlt`) sits beside the dead letters; it is not one.
-      if (m.headers['dlt-action'] === undefined) deadLetters++;
+      if (m.headers['dlt-action'] !== undefined) continue;
+      if (m.timestamp < (options.since ?? 0)) continue;
+      deadLetters++;
+      if (options.expectedDeadLetterKeys?.has(m.key) !== true) unexpectedDeadLetters++;
       continue;
     }
     if (!ids.has(m.key)) continue;
+    const copy = `${m.topic}\u0000${m.headers['ce_id'] ?? m.offset}`;
+    copies.set(copy, (copies.get(copy) ?? 0) + 1);
     const slot = `${m.topic.slice(system.topicPrefix.length)} ${m.headers['ce_type'] ?? '?'}`;
     const key = `${slot}\u0000${m.key}`;
     const seen = distinct.get(key) ?? new Set<string>();
@@ -110,9 +142,13 @@ export async function takeLedger(
     orphanedCharges,
     doubleRefunded,
     chargesPerOrder,
+    refundsPerOrder,
+    reservationsPerOrder: histogram(ids, reservations),
     doubleReserved,
+    maxCopiesPerEvent: Math.max(0, ...copies.values()),
     maxEventsPerOrderType,
     deadLetters,
+    unexpectedDeadLetters,
     recoveryMs,
     notes,
   };
@@ -132,7 +168,8 @@ export function ledgerProblems(ledger: Ledger, allowDeadLetters = 0): string[] {
     problems.push(`${ledger.doubleReserved.length} reserved twice`);
   for (const [slot, n] of Object.entries(ledger.maxEventsPerOrderType))
     if (n > 1) problems.push(`${slot}: ${n} distinct events for one order`);
-  if (ledger.deadLetters > allowDeadLetters) problems.push(`${ledger.deadLetters} dead letters`);
+  if (ledger.unexpectedDeadLetters > allowDeadLetters)
+    problems.push(`${ledger.unexpectedDeadLetters} dead letters`);
   return problems;
 }
 
@@ -141,9 +178,10 @@ export function formatLedger(ledger: Ledger): string {
   const states = Object.entries(ledger.byState)
     .map(([state, n]) => `${state} ${n}`)
     .join(', ');
-  const charges = Object.entries(ledger.chargesPerOrder)
-    .map(([n, orders]) => `${orders} order(s) x ${n}`)
-    .join(', ');
+  const perOrder = (counts: Readonly<Record<number, number>>): string =>
+    Object.entries(counts)
+      .map(([n, orders]) => `${orders} order(s) x ${n}`)
+      .join(', ');
   const events = Object.entries(ledger.maxEventsPerOrderType)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([slot, n]) => `${slot} <= ${n}`);
@@ -151,13 +189,19 @@ export function formatLedger(ledger: Ledger): string {
     ['accepted', String(ledger.accepted)],
     ['terminal', states],
     ['stuck', String(ledger.stuck.length)],
-    ['charges per order', charges],
+    ['charges per order', perOrder(ledger.chargesPerOrder)],
+    ['refunds per order', perOrder(ledger.refundsPerOrder)],
+    ['reservations per order', perOrder(ledger.reservationsPerOrder)],
     ['charged twice', String(ledger.doubleCharged.length)],
     ['orphaned charges', String(ledger.orphanedCharges.length)],
     ['refunded twice', String(ledger.doubleRefunded.length)],
     ['reserved twice', String(ledger.doubleReserved.length)],
     ['events per order (max)', events.join('; ')],
-    ['dead letters', String(ledger.deadLetters)],
+    ['copies of one event (max)', String(ledger.maxCopiesPerEvent)],
+    [
+      'dead letters',
+      `${ledger.deadLetters} (${ledger.deadLetters - ledger.unexpectedDeadLetters} put there on purpose)`,
+    ],
     [
       'recovery after the fault',
       ledger.recoveryMs === undefined ? 'n/a' : `${(ledger.recoveryMs / 1000).toFixed(1)} s`,

@@ -11,6 +11,8 @@ export interface LoadResult {
   refusedWithoutRetryAfter: number;
   /** Requests that got no HTTP answer at all (connection refused: the service was down). */
   unanswered: number;
+  /** With `idempotencyKeys`: the order each request number created. */
+  readonly createdBy: Map<number, string>;
 }
 
 export interface LoadOptions {
@@ -20,14 +22,42 @@ export interface LoadOptions {
   readonly sku: string;
   /** Unique per scenario, so its orders can be told apart. */
   readonly customerPrefix: string;
+  /** Sends `Idempotency-Key: "<customerPrefix>-<n>"` with request n (see `loadRequest`). */
+  readonly idempotencyKeys?: boolean;
 }
 
-export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
+/** Request n of a load: its body and headers, the same every time it is built (a retry). */
+export function loadRequest(
+  options: LoadOptions,
+  n: number,
+): { body: string; headers: Record<string, string> } {
+  return {
+    body: JSON.stringify(
+      orderBody({
+        customerId: `${options.customerPrefix}-${n}`,
+        items: [{ sku: options.sku, quantity: 1, unitPrice: 500 }],
+      }),
+    ),
+    headers: {
+      'content-type': 'application/json',
+      ...(options.idempotencyKeys === true
+        ? { 'idempotency-key': `"${options.customerPrefix}-${n}"` }
+        : {}),
+    },
+  };
+}
+
+/** `createdBy` fills while the load runs (a fault reads it mid-load); it is the result's map too. */
+export async function steadyLoad(
+  options: LoadOptions,
+  createdBy = new Map<number, string>(),
+): Promise<LoadResult> {
   const result: LoadResult = {
     accepted: [],
     refused: {},
     refusedWithoutRetryAfter: 0,
     unanswered: 0,
+    createdBy,
   };
   const total = Math.round((options.ratePerSecond * options.durationMs) / 1000);
   const started = performance.now();
@@ -47,13 +77,7 @@ async function place(options: LoadOptions, n: number, result: LoadResult): Promi
   try {
     response = await fetch(`${options.ordersUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(
-        orderBody({
-          customerId: `${options.customerPrefix}-${n}`,
-          items: [{ sku: options.sku, quantity: 1, unitPrice: 500 }],
-        }),
-      ),
+      ...loadRequest(options, n),
       signal: AbortSignal.timeout(30_000),
     });
   } catch {
@@ -63,6 +87,7 @@ async function place(options: LoadOptions, n: number, result: LoadResult): Promi
   const body = (await response.json().catch(() => ({}))) as { id?: string; code?: string };
   if (response.status === 201 && body.id !== undefined) {
     result.accepted.push(body.id);
+    result.createdBy.set(n, body.id);
     return;
   }
   const reason = `${response.status} ${body.code ?? ''}`.trim();

@@ -60,6 +60,10 @@ export interface SagaSystem {
    * ports and log file), with `env` changed for it alone. stop() stops it with the others.
    */
   startReplica(name: ProcessName, env?: Record<string, string>): Promise<RunningService>;
+  /** SIGTERM: a graceful stop (the consumer leaves its group at once), until `start`. */
+  stopGracefully(name: ProcessName): Promise<void>;
+  /** Stops a replica from startReplica before stop() would (SIGTERM, then SIGKILL after 10 s). */
+  stopReplica(replica: RunningService): Promise<void>;
   /** Resolves once the service answers /health/ready with 200; rejects if it exits first. */
   waitReady(name: ProcessName, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -224,6 +228,8 @@ export interface StartOptions {
   /** Extra environment per service, e.g. a shorter saga deadline. */
   readonly env?: Partial<Record<ProcessName, Record<string, string>>>;
   readonly partitions?: number;
+  /** Brokers instead of the stack's (a private broker a fault run restarts). */
+  readonly brokers?: string[];
   /** Each service logs to `<logDir>/<service>.log` (appended); default .stack/test-logs/<runId>. */
   readonly logDir?: string;
 }
@@ -240,7 +246,7 @@ export async function startSagaSystem(
   const runId = `${suite}_${randomBytes(4).toString('hex')}`;
   const isolated = (options.isolation ?? 'per-run') === 'per-run';
   const topicPrefix = isolated ? `t-${runId}.` : '';
-  const brokers = endpoints.kafka.brokers;
+  const brokers = options.brokers ?? endpoints.kafka.brokers;
   const logDir = options.logDir ?? join(ROOT, '.stack', 'test-logs', runId);
   mkdirSync(logDir, { recursive: true });
 
@@ -417,6 +423,8 @@ export async function startSagaSystem(
     start,
     startReplica,
     waitReady: (name, timeoutMs) => waitReady(services[name], timeoutMs),
+    stopGracefully: (name) => terminate(services[name].process, 'SIGTERM'),
+    stopReplica: (replica) => terminate(replica.process, 'SIGTERM'),
     async stop() {
       removeScrapeTargets(runId);
       await Promise.all(replicas.map((replica) => terminate(replica.process, 'SIGTERM')));

@@ -265,7 +265,7 @@ const MOVES: Record<string, string> = {
 const NOT_EXERCISED: Record<string, string> = {
   payment_retries_total:
     'exported at zero; a healthy provider is never retried (test/e2e/provider-outage)',
-  inbox_duplicates_total: 'no redelivery in a healthy run (test/e2e/crash-recovery)',
+  inbox_duplicates_total: 'no redelivery in a healthy run (test/e2e/fault-matrix)',
   dead_letters_total: 'nothing is dead-lettered in a healthy run (test/integration/event-consumer)',
   dead_letter_redrives_total:
     'exported at zero; no operator re-drives in a healthy run (test/e2e/dead-letter-redrive)',

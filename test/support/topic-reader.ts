@@ -7,6 +7,8 @@ export interface ReadMessage {
   readonly key: string;
   readonly value: unknown;
   readonly headers: Record<string, string>;
+  /** The record's timestamp (ms since the epoch), as the producer or broker set it. */
+  readonly timestamp: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function readTopics(
             key: message.key?.toString() ?? '',
             value: parseValue(message.value),
             headers,
+            timestamp: Number(message.timestamp),
           });
           if (BigInt(message.offset) + 1n >= end) remaining.delete(key);
           if (remaining.size === 0) {
