@@ -43,6 +43,13 @@ export interface ScenarioResult {
 }
 
 const SKU = 'SKU-FAULTS';
+// What POST /orders may answer while a fault lasts: its database unreachable, the service booting
+// again after a kill (ADR 0015), or shedding load behind a backlog. Anything else (a 500) is a bug.
+const ANSWERS_TO_A_FAULT = new Set([
+  '503 SERVICE.DATABASE_UNAVAILABLE',
+  '503 SERVICE.STARTING',
+  '503 SERVICE.OVERLOADED',
+]);
 const ROOT = resolve(import.meta.dirname, '../..');
 
 export function scenariosFor(mode: SagaMode, names?: readonly string[]): FaultScenario[] {
@@ -190,6 +197,13 @@ async function runScenario(
   if (outcome.value.expectedDeadLetterKeys !== undefined && ledger.deadLetters === 0)
     problems.push('the poison record never reached a dead-letter topic');
   if (accepted.length === 0) problems.push('no order was accepted');
+  // A refusal is an answer the client can act on: every 503 and 409 says when to retry.
+  if (loadResult.value.refusedWithoutRetryAfter > 0)
+    problems.push(`${loadResult.value.refusedWithoutRetryAfter} refusals without Retry-After`);
+  const unexpected = Object.keys(loadResult.value.refused).filter(
+    (why) => !ANSWERS_TO_A_FAULT.has(why),
+  );
+  if (unexpected.length > 0) problems.push(`refused with ${unexpected.join(', ')}`);
   // The stock row agrees with the reservation rows: one unit per fulfilled order, no more.
   const stockAfter = await getStock(system.fulfillmentUrl, SKU);
   const fulfilled = ledger.byState['FULFILLED'] ?? 0;
