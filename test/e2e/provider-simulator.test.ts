@@ -1,41 +1,24 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { http } from '../../scripts/system/orders-api.ts';
-import { freePorts } from '../../scripts/system/saga-system.ts';
-import { waitFor } from '../../scripts/system/wait.ts';
+import { startProviderAlone, type ProviderAlone } from '../../scripts/system/provider-alone.ts';
 
 // payment-provider-sim alone, as a separate process: its knobs through the admin port and the
 // CLI, and what a client sees of each. Seeded, so its fault draws repeat from run to run.
 const ROOT = resolve(import.meta.dirname, '../..');
-let sim: ChildProcess;
+let sim: ProviderAlone | undefined;
 let publicUrl: string;
 let adminUrl: string;
 
 beforeAll(async () => {
-  const [port, adminPort] = await freePorts(2);
-  publicUrl = `http://127.0.0.1:${port}`;
-  adminUrl = `http://127.0.0.1:${adminPort}`;
-  sim = spawn(process.execPath, [join(ROOT, 'services/payment-provider-sim/dist/main.js')], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      PORT: String(port),
-      ADMIN_PORT: String(adminPort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      TRACING: 'off',
-      PROVIDER_SEED: '20261201',
-    },
-    stdio: 'ignore',
-  });
-  await waitFor('the simulator to listen', async () =>
-    (await fetch(`${publicUrl}/health/live`)).ok ? true : undefined,
-  );
+  sim = await startProviderAlone({ PROVIDER_SEED: '20261201' });
+  ({ publicUrl, adminUrl } = sim);
 });
 
 afterAll(() => {
-  sim?.kill('SIGTERM');
+  sim?.stop();
 });
 
 beforeEach(async () => {

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   EndpointSliceWatch,
@@ -8,7 +6,7 @@ import {
   type ReadinessSource,
 } from '@order-saga/resilience';
 import { http } from '../../scripts/system/orders-api.ts';
-import { freePorts } from '../../scripts/system/saga-system.ts';
+import { startProviderAlone, type ProviderAlone } from '../../scripts/system/provider-alone.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { KubeApiStandIn } from '../support/kube-api-stand-in.ts';
 
@@ -16,8 +14,6 @@ import { KubeApiStandIn } from '../support/kube-api-stand-in.ts';
 // payment-provider-sim (a separate process, its outage switched through the admin port), the
 // EndpointSlice watch running the real @kubernetes/client-node informer against a stand-in API
 // server that serves list and watch (test/support/kube-api-stand-in.ts).
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Starts a source and records what its listener hears. */
 function follow(source: ReadinessSource): Readiness[] {
@@ -37,34 +33,19 @@ async function nth(heard: readonly Readiness[], count: number, what: string): Pr
 }
 
 describe('HttpReadinessProber against payment-provider-sim', () => {
-  let sim: ChildProcess | undefined;
+  let sim: ProviderAlone | undefined;
   let publicUrl: string;
   let adminUrl: string;
   let prober: HttpReadinessProber | undefined;
 
   beforeAll(async () => {
-    const [port, adminPort] = await freePorts(2);
-    publicUrl = `http://127.0.0.1:${port}`;
-    adminUrl = `http://127.0.0.1:${adminPort}`;
-    sim = spawn(process.execPath, [join(ROOT, 'services/payment-provider-sim/dist/main.js')], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        PORT: String(port),
-        ADMIN_PORT: String(adminPort),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        OTEL_SDK_DISABLED: 'true',
-      },
-      stdio: 'ignore',
-    });
-    await waitFor('the simulator to listen', async () =>
-      (await fetch(`${publicUrl}/health/live`)).ok ? true : undefined,
-    );
+    sim = await startProviderAlone();
+    ({ publicUrl, adminUrl } = sim);
   });
 
   afterAll(async () => {
     await prober?.stop();
-    sim?.kill('SIGTERM');
+    sim?.stop();
   });
 
   const outage = async (on: boolean): Promise<void> => {
@@ -97,7 +78,7 @@ describe('HttpReadinessProber against payment-provider-sim', () => {
     await outage(false);
     expect(await nth(heard, 3, 'the recovery')).toEqual({ ready: true, reason: 'HTTP 200' });
 
-    sim?.kill('SIGTERM');
+    sim?.stop();
     const gone = await nth(heard, 4, 'the simulator gone');
     expect(gone).toEqual({ ready: false, reason: 'unreachable (ECONNREFUSED)' });
     // Edge-triggered: nothing more while the state holds.
