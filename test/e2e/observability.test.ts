@@ -216,11 +216,21 @@ describe('dashboard panels against the real Prometheus', () => {
 
   it('the per-service row returns data for each service of the run', async () => {
     for (const { name } of processes()) {
-      const result = await samples(
-        fromGrafana(
-          'sum by (route) (rate(http_request_duration_seconds_count{service=~"$service"}[$__rate_interval]))',
-          name,
-        ),
+      // A service that serves few requests (the orchestrator: probes and scrapes) has a rate only
+      // once two scrapes of its counters fall inside the window: wait for that, within reason.
+      const result = await waitFor(
+        `the per-service row of ${name} to return data`,
+        async () => {
+          const found = await samples(
+            fromGrafana(
+              'sum by (route) (rate(http_request_duration_seconds_count{service=~"$service"}[$__rate_interval]))',
+              name,
+            ),
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        30_000,
+        500,
       );
       expect(result.length, name).toBeGreaterThan(0);
     }
