@@ -110,7 +110,7 @@ export async function measureTransactionFloor(
 
 /**
  * (c) One Kafka hop as the services make it: KafkaPublisher (idempotent, acks -1, one request in
- * flight) sends one saga envelope; an EventConsumer (maxWaitTimeInMs 100, manual commits,
+ * flight) sends one saga envelope; an EventConsumer (maxWaitTimeInMs 500, manual commits,
  * envelope decoding and validation) hands it to its handler. Sequential round trips on a
  * scratch topic with the services' partition count.
  */

@@ -23,7 +23,7 @@ export function floorsSection(report: BenchReport): string[] {
             floors.noop,
           ],
           [
-            '(c) Kafka hop: KafkaPublisher (idempotent, acks -1) → EventConsumer (maxWait 100 ms)',
+            '(c) Kafka hop: KafkaPublisher (idempotent, acks -1) → EventConsumer (maxWait 500 ms)',
             floors.kafka,
           ],
         ] as const

@@ -59,6 +59,12 @@ export const kafkaConfigShape = {
   SAGA_MODE: z.enum(SAGA_MODES).default('choreography'),
   /** Partitions a consumer processes in parallel (messages within one are always sequential). */
   KAFKA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
+  /**
+   * Longest time the broker holds a consumer's fetch open while there is nothing to read
+   * (milliseconds). It sets only the idle fetch rate: with data the broker answers at once
+   * (minBytes 1), so a longer wait adds no latency under traffic (docs/performance.md, R7).
+   */
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
 };
 
 export const databaseConfigShape = {

@@ -94,7 +94,7 @@ export class EventConsumer {
         topics: options.topics,
         restart: options.restart ?? DEFAULT_CONSUMER_RESTART,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-        maxWaitTimeMs: options.maxWaitTimeMs ?? 100,
+        maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
         sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
         logger: options.logger,
         stopping,

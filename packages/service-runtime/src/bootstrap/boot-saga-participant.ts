@@ -161,6 +161,7 @@ export async function bootSagaParticipant(
             accepts: acceptedMessages(consumed.routes),
             handler: outagesOfTheDatabaseWait(routeHandler(consumed.routes)),
             partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENCY,
+            maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS,
             retry: messageRetry,
             restart: consumerRestart,
             topicPrefix: config.KAFKA_TOPIC_PREFIX,

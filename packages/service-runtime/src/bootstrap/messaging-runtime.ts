@@ -31,6 +31,8 @@ export interface MessagingRuntimeOptions {
     readonly accepts: readonly MessageName[];
     readonly handler: EnvelopeHandler;
     readonly partitionsConsumedConcurrently?: number;
+    /** How long an idle fetch waits at the broker. */
+    readonly maxWaitTimeMs?: number;
     /** Per-message retries before a dead letter. */
     readonly retry?: RetryPolicy;
     /** Rejoining the group after the consumer crashed. */
