@@ -129,11 +129,17 @@ describe('a payment provider that misbehaves under steady load', () => {
       100,
     );
     // Mid-outage: orders wait, and GET says for what, since when.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    const { body: page } = await http<{ items: Array<{ id: string }> }>(
-      `${system.ordersUrl}/orders?status=PAYMENT_PENDING&limit=5`,
+    const page = await waitFor(
+      'orders waiting in PAYMENT_PENDING',
+      async () => {
+        const { body } = await http<{ items: Array<{ id: string }> }>(
+          `${system.ordersUrl}/orders?status=PAYMENT_PENDING&limit=5`,
+        );
+        return body.items.length > 0 ? body : undefined;
+      },
+      10_000,
+      200,
     );
-    expect(page.items.length).toBeGreaterThan(0);
     const waiting = await Promise.all(
       page.items.map(
         async ({ id }) => (await http<OrderView>(`${system.ordersUrl}/orders/${id}`)).body,
