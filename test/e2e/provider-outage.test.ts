@@ -128,22 +128,28 @@ describe('a payment provider that misbehaves under steady load', () => {
       15_000,
       100,
     );
-    // Mid-outage: orders wait, and GET says for what, since when.
-    const page = await waitFor(
-      'orders waiting in PAYMENT_PENDING',
+    // Mid-outage: orders wait, and GET says for what, since when. The reason reaches the orders
+    // service as a PaymentProviderStatusChanged event (outbox -> Kafka -> its consumer), which may
+    // land a moment after the orders are seen pending: wait for both.
+    const waiting = await waitFor(
+      'orders waiting in PAYMENT_PENDING with a waiting reason',
       async () => {
         const { body } = await http<{ items: Array<{ id: string }> }>(
           `${system.ordersUrl}/orders?status=PAYMENT_PENDING&limit=5`,
         );
-        return body.items.length > 0 ? body : undefined;
+        if (body.items.length === 0) return undefined;
+        const orders = await Promise.all(
+          body.items.map(
+            async ({ id }) => (await http<OrderView>(`${system.ordersUrl}/orders/${id}`)).body,
+          ),
+        );
+        const pending = orders.filter((o) => o.status === 'PAYMENT_PENDING');
+        return pending.length > 0 && pending.every((o) => (o.waiting ?? null) !== null)
+          ? pending
+          : undefined;
       },
       10_000,
       200,
-    );
-    const waiting = await Promise.all(
-      page.items.map(
-        async ({ id }) => (await http<OrderView>(`${system.ordersUrl}/orders/${id}`)).body,
-      ),
     );
     for (const order of waiting) {
       expect(order.status).toBe('PAYMENT_PENDING');
