@@ -21,6 +21,7 @@ import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-syst
 import { waitFor } from '../../scripts/system/wait.ts';
 import { waitForTrace } from '../../scripts/system/traces.ts';
 import { sagaLogs } from '../support/saga-logs.ts';
+import { metricSum } from '../support/service-metrics.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 const SKU = 'SKU-WEBHOOK';
@@ -166,11 +167,17 @@ describe('POST /payments/callback: signed, replay-safe asynchronous results', ()
       body: { code: 'WEBHOOK.REPLAYED' },
     });
     expect(await sideEffects(orderId)).toEqual(before);
-    // The same event delivered again (a fresh signature): acknowledged, applied once.
+    // The same event delivered again (a fresh signature): acknowledged, applied once, and counted
+    // as a duplicate like any redelivered Kafka message (the label is the webhooks' route).
+    const adapterUrl = system.services['payments-adapter'].url;
+    const duplicates = (): Promise<number> =>
+      metricSum(adapterUrl, 'inbox_duplicates_total', 'topic="/payments/callback"');
+    expect(await duplicates()).toBe(0);
     expect(await deliver(raw, signWebhook(raw, secret, now() + 1))).toMatchObject({
       status: 200,
       body: { outcome: 'duplicate' },
     });
+    expect(await duplicates()).toBe(1);
     // Out of order and contradictory events after the decision: acknowledged, never applied.
     for (const late of [
       {

@@ -75,4 +75,47 @@ describe('InboxTransactions.apply', () => {
     const retried = await inbox.apply(message, delivery, () => Promise.resolve({ result: 1 }));
     expect(retried).toEqual({ duplicate: false, result: 1 });
   });
+
+  it('runs `before` first, on a duplicate too: its refusal rolls the claim and effects back', async () => {
+    const message = fulfilled(randomUUID());
+    const delivery = { topic: 'orders.events' };
+    const ran: string[] = [];
+    const refuse = () => Promise.reject(new Error('signature seen before'));
+    const note = (what: string) => () => {
+      ran.push(what);
+      return Promise.resolve();
+    };
+    await expect(
+      inbox.apply(message, delivery, () => Promise.resolve({ result: 'applied' }), {
+        before: refuse,
+      }),
+    ).rejects.toThrow('signature seen before');
+    expect(await inbox.alreadyApplied(message, delivery)).toBe(false);
+
+    const first = await inbox.apply(
+      message,
+      delivery,
+      () => {
+        ran.push('effects');
+        return Promise.resolve({ result: 'applied' });
+      },
+      { before: note('before') },
+    );
+    expect(first).toEqual({ duplicate: false, result: 'applied' });
+    expect(ran).toEqual(['before', 'effects']);
+    // A duplicate still passes through `before`: a refusal there wins over "already applied".
+    await expect(
+      inbox.apply(message, delivery, () => Promise.resolve({ result: 'again' }), {
+        before: refuse,
+      }),
+    ).rejects.toThrow('signature seen before');
+    const second = await inbox.apply(
+      message,
+      delivery,
+      () => Promise.resolve({ result: 'again' }),
+      { before: note('before again') },
+    );
+    expect(second).toEqual({ duplicate: true });
+    expect(ran).toEqual(['before', 'effects', 'before again']);
+  });
 });

@@ -15,6 +15,22 @@ export type InboxOutcome<T> =
   { readonly duplicate: true } | { readonly duplicate: false; readonly result: T };
 
 /**
+ * Where a message came from, for `inbox_duplicates_total{topic}`: the Kafka topic it was consumed
+ * from, or for a message delivered over HTTP (the provider's webhooks) the route it arrived on.
+ */
+export interface MessageSource {
+  readonly topic: string;
+}
+
+export interface ClaimOptions {
+  /**
+   * Runs first in the transaction, before the claim: a check whose refusal (a throw, which rolls
+   * everything back) must hold for a duplicate too, e.g. a webhook's signature seen before.
+   */
+  readonly before?: (tx: SqlExecutor) => Promise<void>;
+}
+
+/**
  * The one shape of "apply a consumed message": in one transaction, claim the message in the
  * inbox, run the use case's effects, append the messages they imply to the outbox. A
  * redelivery finds its claim taken, runs nothing, and is counted in `inbox_duplicates_total`.
@@ -30,10 +46,12 @@ export class InboxTransactions {
 
   async apply<T>(
     message: { readonly id: string; readonly type: string },
-    delivery: { readonly topic: string },
+    delivery: MessageSource,
     effects: (tx: SqlExecutor) => Promise<Effects<T>>,
+    options: ClaimOptions = {},
   ): Promise<InboxOutcome<T>> {
     const outcome = await this.db.transaction(async (tx): Promise<InboxOutcome<T>> => {
+      await options.before?.(tx);
       if (!(await claimInboxMessage(tx, this.consumer, message))) return { duplicate: true };
       const { result, messages = [] } = await effects(tx);
       await this.outbox.append(tx, messages);
@@ -50,7 +68,7 @@ export class InboxTransactions {
    */
   async alreadyApplied(
     message: { readonly id: string },
-    delivery: { readonly topic: string },
+    delivery: MessageSource,
   ): Promise<boolean> {
     if (!(await inboxContains(this.db, this.consumer, message.id))) return false;
     this.metrics.inboxDuplicates.inc({ topic: delivery.topic });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { bootSagaParticipant, runService } from '@order-saga/service-runtime';
+import { InboxTransactions } from '@order-saga/inbox';
 import { SharedCircuitBreaker } from '@order-saga/resilience';
 import { loadPaymentsConfig, providerBreakerPolicy, providerRetryPolicy } from './config';
 import { AuthorizePaymentHandler } from './payments/application/authorize-payment.handler';
@@ -11,7 +12,10 @@ import { ProviderCalls } from './payments/application/provider-calls';
 import { ProviderReadinessWatcher } from './payments/application/provider-readiness.watcher';
 import { breakerGate, breakerLifecycle } from './payments/application/provider-breaker';
 import { publishProviderStatus } from './payments/application/provider-status.publisher';
-import { ApplyPaymentWebhookHandler } from './payments/application/apply-payment-webhook.handler';
+import {
+  ApplyPaymentWebhookHandler,
+  WEBHOOK_CONSUMER,
+} from './payments/application/apply-payment-webhook.handler';
 import { CreatePayments1732780100000 } from './payments/infrastructure/migrations/1732780100000-create-payments';
 import { RefundOutcome1764547300000 } from './payments/infrastructure/migrations/1764547300000-refund-outcome';
 import { PaymentWebhooks1764576000000 } from './payments/infrastructure/migrations/1764576000000-payment-webhooks';
@@ -95,14 +99,20 @@ void runService(SERVICE.name, () => {
         ),
         toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS,
       };
+      // The webhooks' inbox: their ids are the provider's event ids, claimed apart from the saga's.
       const applyWebhook = new ApplyPaymentWebhookHandler(
-        db,
-        payments,
-        new WebhookSignatureRepository(),
-        outbox,
-        logger,
-        metrics,
-        webhooks.toleranceSeconds,
+        {
+          db,
+          inbox: new InboxTransactions(db, outbox, WEBHOOK_CONSUMER, metrics),
+          payments,
+          outbox,
+          logger,
+          metrics,
+        },
+        {
+          signatures: new WebhookSignatureRepository(),
+          toleranceSeconds: webhooks.toleranceSeconds,
+        },
       );
       return {
         routes: paymentsRoutes(

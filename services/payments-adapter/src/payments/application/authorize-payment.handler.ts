@@ -78,15 +78,15 @@ export class AuthorizePaymentHandler {
         await this.payments.recordProviderPayment(tx, payment.id, result.providerPaymentId);
         return { result: true };
       }
-      await recordAuthorization(
+      const message = await recordAuthorization(
         tx,
-        { payments: this.payments, outbox: this.outbox },
+        this.payments,
         current,
         result,
         causation,
         attempts,
       );
-      return { result: true };
+      return { result: true, messages: [message] };
     });
     if (applied.duplicate || !applied.result) return;
     if (result.kind === 'pending')

@@ -1,6 +1,5 @@
-import { createEnvelope, type Causation } from '@order-saga/contracts';
+import { createEnvelope, type Causation, type Envelope } from '@order-saga/contracts';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
-import type { OutboxWriter } from '@order-saga/outbox';
 import type { SqlExecutor } from '@order-saga/persistence';
 import type { AuthorizationResult, Payment } from '../domain/payment';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
@@ -9,49 +8,45 @@ import type { PaymentRepository } from '../infrastructure/payment.repository';
 export type FinalAuthorization = Exclude<AuthorizationResult, { kind: 'pending' }>;
 
 /**
- * Records the provider's decision on a PENDING payment and emits PaymentConfirmed or
- * PaymentFailed, in the caller's transaction (which holds the payment's row lock). One place,
- * whether the decision came back in the call or later by webhook.
+ * Records the provider's decision on a PENDING payment in the caller's transaction (which holds
+ * the payment's row lock) and returns the message it implies, PaymentConfirmed or PaymentFailed,
+ * for the inbox transaction to append. One place, whether the decision came back in the call or
+ * later by webhook.
  */
 export async function recordAuthorization(
   tx: SqlExecutor,
-  deps: { readonly payments: PaymentRepository; readonly outbox: OutboxWriter },
+  payments: PaymentRepository,
   payment: Payment,
   result: FinalAuthorization,
   causation: Causation,
   attempts: number,
-): Promise<void> {
+): Promise<Envelope> {
   const base = { orderId: payment.orderId, paymentId: payment.id };
   if (result.kind === 'approved') {
-    await deps.payments.confirm(tx, payment.id, result.providerPaymentId);
-    await deps.outbox.append(tx, [
-      createEnvelope(
-        'PaymentConfirmed',
-        payment.orderId,
-        {
-          ...base,
-          amount: payment.amount,
-          currency: payment.currency,
-          providerPaymentId: result.providerPaymentId,
-          attempts,
-          items: [...payment.items],
-        },
-        causation,
-      ),
-    ]);
-    return;
+    await payments.confirm(tx, payment.id, result.providerPaymentId);
+    return createEnvelope(
+      'PaymentConfirmed',
+      payment.orderId,
+      {
+        ...base,
+        amount: payment.amount,
+        currency: payment.currency,
+        providerPaymentId: result.providerPaymentId,
+        attempts,
+        items: [...payment.items],
+      },
+      causation,
+    );
   }
   const reason = result.kind === 'declined' ? 'DECLINED' : result.reason;
   const detail = result.kind === 'declined' ? result.declineCode : result.detail;
-  await deps.payments.fail(tx, payment.id, reason);
-  await deps.outbox.append(tx, [
-    createEnvelope(
-      'PaymentFailed',
-      payment.orderId,
-      { ...base, reason, detail, attempts },
-      causation,
-    ),
-  ]);
+  await payments.fail(tx, payment.id, reason);
+  return createEnvelope(
+    'PaymentFailed',
+    payment.orderId,
+    { ...base, reason, detail, attempts },
+    causation,
+  );
 }
 
 /** The log line and failure counter of a decision once its transaction committed. */
