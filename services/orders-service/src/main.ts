@@ -46,7 +46,7 @@ void runService(SERVICE.name, () => {
     build: ({ db, inbox, outbox, logger, metrics }) => {
       const orders = new OrderRepository();
       const statuses = new DependencyStatusRepository();
-      const apply = new ApplySagaFactHandler(inbox, orders, outbox, logger, metrics);
+      const apply = new ApplySagaFactHandler(inbox, orders, logger, metrics);
       const create = new CreateOrderHandler(
         db,
         orders,

@@ -5,9 +5,9 @@ import {
   type Envelope,
   type MessageName,
 } from '@order-saga/contracts';
+import type { Effects } from '@order-saga/inbox';
 import type { SqlExecutor } from '@order-saga/persistence';
 import { ORDER_SAGA, classifyFact } from '@order-saga/saga-definition';
-import type { OutboxWriter } from '@order-saga/outbox';
 import { planTransition, type SagaFact } from '../domain/order-state-machine';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/order-status';
 import { stepUpdates, type FactDetail } from '../domain/saga-step';
@@ -34,18 +34,18 @@ const ACTIVE: ReadonlySet<OrderStatus> = new Set(['CREATED', 'PAYMENT_PENDING', 
 /**
  * Applies one fact to a locked order inside the caller's transaction: the timeline (steps, from
  * the declared saga), the state machine's transitions with their cause, a note when the fact is
- * late (a success after the saga gave up: its participant undoes it), and the saga's last word
+ * late (a success after the saga gave up: its participant undoes it). Returns, like every use
+ * case, the messages this implies for the caller's transaction to append: the saga's last word
  * (OrderFulfilled / OrderCancelled) when a terminal state is reached for the first time.
  */
 export async function advanceOrder(
   tx: SqlExecutor,
   orders: OrderRepository,
-  outbox: OutboxWriter,
   order: LockedOrder,
   input: OrderFact,
   cause: Cause,
   causation: Causation,
-): Promise<Advance> {
+): Promise<Effects<Advance>> {
   const active = ACTIVE.has(order.status);
   await orders.updateSteps(tx, order.id, stepUpdates(input.message, input, order.steps, active));
   const plan = planTransition(order.status, input.fact);
@@ -55,13 +55,15 @@ export async function advanceOrder(
     const late =
       !active && order.status !== 'FULFILLED' && (role === 'succeeded' || role === 'started');
     if (late) await orders.recordLateFact(tx, order.id, cause, order.status);
-    return { applied: false, from: order.status, late };
+    return { result: { applied: false, from: order.status, late } };
   }
   const reason = plan.reason ?? order.reason;
   await orders.recordTransitions(tx, order.id, order.status, plan.hops, plan.reason ?? null, cause);
   const last = await lastWord(tx, orders, order, to, reason, causation);
-  if (last !== undefined) await outbox.append(tx, [last]);
-  return { applied: true, from: order.status, to, reason };
+  return {
+    result: { applied: true, from: order.status, to, reason },
+    messages: last === undefined ? [] : [last],
+  };
 }
 
 /** The saga's last word about an order: OrderFulfilled, or OrderCancelled with its reason. */

@@ -2,7 +2,6 @@ import { type AnyEnvelope, type MessageName, type SagaMode } from '@order-saga/c
 import type { InboxTransactions } from '@order-saga/inbox';
 import { TerminalError, causedBy, type Delivery } from '@order-saga/messaging';
 import type { Logger, SagaMetrics } from '@order-saga/observability';
-import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, sagaFacts } from '@order-saga/saga-definition';
 import { SERVICE } from '../../service';
 import type { OrderRepository } from '../infrastructure/order.repository';
@@ -83,7 +82,6 @@ export class ApplySagaFactHandler {
   constructor(
     private readonly inbox: InboxTransactions,
     private readonly orders: OrderRepository,
-    private readonly outbox: OutboxWriter,
     private readonly logger: Logger,
     private readonly metrics: SagaMetrics,
   ) {
@@ -103,7 +101,6 @@ export class ApplySagaFactHandler {
       messageType: envelope.type,
     });
 
-    // advanceOrder appends the order's outcome message to the outbox itself, in this transaction.
     const applied = await this.inbox.apply(envelope, delivery, async (tx) => {
       const order = await this.orders.lock(tx, orderId);
       if (order === undefined) {
@@ -112,16 +109,15 @@ export class ApplySagaFactHandler {
           `${envelope.type} refers to unknown order ${orderId}`,
         );
       }
-      const advance = await advanceOrder(
+      const { result, messages } = await advanceOrder(
         tx,
         this.orders,
-        this.outbox,
         order,
         input,
         { messageId: envelope.id, type: envelope.type },
         causedBy(envelope, SERVICE.name),
       );
-      return { result: { ...advance, createdAt: order.createdAt } };
+      return { result: { ...result, createdAt: order.createdAt }, messages };
     });
 
     if (applied.duplicate) {

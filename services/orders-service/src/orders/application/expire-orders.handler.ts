@@ -53,11 +53,9 @@ export class ExpireOrdersHandler {
             ),
           },
         );
-        await this.outbox.append(tx, [deadlineExceeded]);
-        const advance = await advanceOrder(
+        const { result: advance, messages = [] } = await advanceOrder(
           tx,
           this.orders,
-          this.outbox,
           order,
           {
             message: 'OrderDeadlineExceeded',
@@ -71,6 +69,7 @@ export class ExpireOrdersHandler {
             traceparent: deadlineExceeded.traceparent,
           },
         );
+        await this.outbox.append(tx, [deadlineExceeded, ...messages]);
         return { order, compensations, advance };
       },
     });
