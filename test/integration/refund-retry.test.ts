@@ -108,14 +108,16 @@ beforeAll(async () => {
   const outbox = new OutboxWriter();
   const inbox = new InboxTransactions(s.db, outbox, 'payments-adapter.saga', s.metrics);
   refunds = new RefundPaymentHandler(
-    s.db,
-    inbox,
-    payments,
-    client,
-    calls,
-    outbox,
-    s.logger,
-    s.metrics,
+    {
+      db: s.db,
+      inbox,
+      payments,
+      outbox,
+      logger: s.logger,
+      metrics: s.metrics,
+      provider: client,
+      calls,
+    },
     2,
   );
   retries = new RetryRefundHandler(s.db, payments, refunds, s.logger, s.metrics);

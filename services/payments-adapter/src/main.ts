@@ -82,17 +82,9 @@ void runService(SERVICE.name, () => {
         breaker,
         logger,
       );
-      const refund = new RefundPaymentHandler(
-        db,
-        inbox,
-        payments,
-        provider,
-        calls,
-        outbox,
-        logger,
-        metrics,
-        config.REFUND_MAX_REFUSALS,
-      );
+      const context = { db, inbox, payments, outbox, logger, metrics };
+      const providerWork = { ...context, provider, calls };
+      const refund = new RefundPaymentHandler(providerWork, config.REFUND_MAX_REFUSALS);
       const webhooks: WebhookSettings = {
         secrets: [config.WEBHOOK_SECRET, config.WEBHOOK_SECRET_PREVIOUS].filter(
           (s): s is string => s !== undefined,
@@ -101,33 +93,14 @@ void runService(SERVICE.name, () => {
       };
       // The webhooks' inbox: their ids are the provider's event ids, claimed apart from the saga's.
       const applyWebhook = new ApplyPaymentWebhookHandler(
-        {
-          db,
-          inbox: new InboxTransactions(db, outbox, WEBHOOK_CONSUMER, metrics),
-          payments,
-          outbox,
-          logger,
-          metrics,
-        },
+        { ...context, inbox: new InboxTransactions(db, outbox, WEBHOOK_CONSUMER, metrics) },
         {
           signatures: new WebhookSignatureRepository(),
           toleranceSeconds: webhooks.toleranceSeconds,
         },
       );
       return {
-        routes: paymentsRoutes(
-          new AuthorizePaymentHandler(
-            db,
-            inbox,
-            payments,
-            provider,
-            calls,
-            outbox,
-            logger,
-            metrics,
-          ),
-          refund,
-        ),
+        routes: paymentsRoutes(new AuthorizePaymentHandler(providerWork), refund),
         // The provider's readiness and the breaker, in /health/ready: degraded, never unready.
         readiness: [providerReadiness.check()],
         // Every message this service consumes is provider work: paused while the breaker is open.

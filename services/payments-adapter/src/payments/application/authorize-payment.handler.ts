@@ -4,17 +4,11 @@ import {
   type Causation,
   type OrderLine,
 } from '@order-saga/contracts';
-import type { InboxTransactions } from '@order-saga/inbox';
 import { causedBy, type Delivery } from '@order-saga/messaging';
-import type { Logger, SagaMetrics } from '@order-saga/observability';
-import type { OutboxWriter } from '@order-saga/outbox';
-import type { TransactionRunner } from '@order-saga/persistence';
 import { BreakerOpenError } from '@order-saga/resilience';
 import { SERVICE } from '../../service';
 import { authorizationKey, chargeStep, type Payment } from '../domain/payment';
-import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
-import type { PaymentRepository } from '../infrastructure/payment.repository';
-import type { ProviderCalls } from './provider-calls';
+import type { ProviderWork } from './payments-context';
 import { recordAuthorization, reportAuthorization } from './record-authorization';
 
 /** A charge to make, whichever message asked for it. */
@@ -37,29 +31,23 @@ export interface PaymentRequest {
  * A crash between 1 and 3 redelivers the message; step 2 then replays at the provider.
  */
 export class AuthorizePaymentHandler {
-  constructor(
-    private readonly db: TransactionRunner,
-    private readonly inbox: InboxTransactions,
-    private readonly payments: PaymentRepository,
-    private readonly provider: PaymentProviderClient,
-    private readonly calls: ProviderCalls,
-    private readonly outbox: OutboxWriter,
-    private readonly logger: Logger,
-    private readonly metrics: SagaMetrics,
-  ) {}
+  constructor(private readonly work: ProviderWork) {}
 
   /**
    * `event` is what asked for the charge: OrderCreated (choreography) or AuthorizePayment
    * (orchestration); `charge` is the charge it describes.
    */
   async handle(event: AnyEnvelope, charge: PaymentRequest, delivery: Delivery): Promise<void> {
-    const log = this.logger.child({ orderId: charge.orderId, correlationId: event.correlationId });
+    const log = this.work.logger.child({
+      orderId: charge.orderId,
+      correlationId: event.correlationId,
+    });
     const causation = causedBy(event, SERVICE.name);
     const payment = await this.recordPending(event, charge, causation);
     if (chargeStep(payment) === 'already-decided') {
       // Decided by an earlier delivery (its inbox row committed with the decision): a redelivery.
       // No inbox pre-read on the hot path: the idempotent insert above answers the same question.
-      this.metrics.inboxDuplicates.inc({ topic: delivery.topic });
+      this.work.metrics.inboxDuplicates.inc({ topic: delivery.topic });
       return;
     }
     const { result, attempts } = await this.authorize(payment, charge, causation).catch(
@@ -70,17 +58,17 @@ export class AuthorizePaymentHandler {
         throw error; // the consumer classifies it: waits for the provider, or dead-letters if terminal
       },
     );
-    const applied = await this.inbox.apply(event, delivery, async (tx) => {
-      const current = await this.payments.findByOrder(tx, charge.orderId, true);
+    const applied = await this.work.inbox.apply(event, delivery, async (tx) => {
+      const current = await this.work.payments.findByOrder(tx, charge.orderId, true);
       if (current?.status !== 'PENDING') return { result: false };
       if (result.kind === 'pending') {
         // Asynchronous: the decision comes later by webhook (POST /payments/callback).
-        await this.payments.recordProviderPayment(tx, payment.id, result.providerPaymentId);
+        await this.work.payments.recordProviderPayment(tx, payment.id, result.providerPaymentId);
         return { result: true };
       }
       const message = await recordAuthorization(
         tx,
-        this.payments,
+        this.work.payments,
         current,
         result,
         causation,
@@ -91,7 +79,7 @@ export class AuthorizePaymentHandler {
     if (applied.duplicate || !applied.result) return;
     if (result.kind === 'pending')
       log.info({ paymentId: payment.id, attempts }, 'payment.awaiting_webhook');
-    else reportAuthorization(log, this.metrics, payment, result, attempts);
+    else reportAuthorization(log, this.work.metrics, payment, result, attempts);
   }
 
   /** Step 1: the PENDING payment and PaymentInitiated, once per order. */
@@ -100,8 +88,8 @@ export class AuthorizePaymentHandler {
     charge: PaymentRequest,
     causation: Causation,
   ): Promise<Payment> {
-    return this.db.transaction(async (tx) => {
-      const result = await this.payments.createPending(tx, {
+    return this.work.db.transaction(async (tx) => {
+      const result = await this.work.payments.createPending(tx, {
         orderId: charge.orderId,
         amount: charge.amount,
         currency: charge.currency,
@@ -116,7 +104,7 @@ export class AuthorizePaymentHandler {
       });
       if (result.created) {
         const { orderId, amount, currency } = charge;
-        await this.outbox.append(tx, [
+        await this.work.outbox.append(tx, [
           createEnvelope(
             'PaymentInitiated',
             orderId,
@@ -134,10 +122,10 @@ export class AuthorizePaymentHandler {
    * attempt whatever its outcome. In-call retries and the circuit breaker wrap this call.
    */
   private authorize(payment: Payment, charge: PaymentRequest, causation: Causation) {
-    return this.calls.run(
+    return this.work.calls.run(
       { paymentId: payment.id, operation: 'authorize', previousAttempts: payment.attempts },
       () =>
-        this.provider.authorize(
+        this.work.provider.authorize(
           {
             idempotencyKey: authorizationKey(charge.orderId),
             reference: charge.orderId,

@@ -5,17 +5,12 @@ import {
   type Causation,
   type ErrorCode,
 } from '@order-saga/contracts';
-import type { InboxTransactions } from '@order-saga/inbox';
 import { TerminalError, causedBy, type Delivery } from '@order-saga/messaging';
-import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
+import type { SqlExecutor } from '@order-saga/persistence';
 import { BreakerOpenError } from '@order-saga/resilience';
-import type { Logger, SagaMetrics } from '@order-saga/observability';
-import type { OutboxWriter } from '@order-saga/outbox';
 import { refundKey, type Payment } from '../domain/payment';
-import type { PaymentProviderClient } from '../infrastructure/payment-provider.client';
-import type { PaymentRepository } from '../infrastructure/payment.repository';
-import type { ProviderCalls } from './provider-calls';
 import { SERVICE } from '../../service';
+import type { ProviderWork } from './payments-context';
 
 /** A refund the provider refused, still within its retry budget: the consumer retries it. */
 export class RefundRefusedError extends Error {
@@ -37,14 +32,8 @@ export class RefundRefusedError extends Error {
  */
 export class RefundPaymentHandler {
   constructor(
-    private readonly db: TransactionRunner,
-    private readonly inbox: InboxTransactions,
-    private readonly payments: PaymentRepository,
-    private readonly provider: PaymentProviderClient,
-    private readonly calls: ProviderCalls,
-    private readonly outbox: OutboxWriter,
-    private readonly logger: Logger,
-    private readonly metrics: SagaMetrics,
+    private readonly work: ProviderWork,
+    /** Refusals before the refund gives up (REFUND_MAX_REFUSALS). */
     private readonly maxRefusals: number,
   ) {}
 
@@ -58,9 +47,9 @@ export class RefundPaymentHandler {
     reason: CancellationReason,
     delivery: Delivery,
   ): Promise<void> {
-    const log = this.logger.child({ orderId, correlationId: event.correlationId, reason });
-    if (await this.inbox.alreadyApplied(event, delivery)) return;
-    const payment = await this.payments.findByOrder(this.db, orderId);
+    const log = this.work.logger.child({ orderId, correlationId: event.correlationId, reason });
+    if (await this.work.inbox.alreadyApplied(event, delivery)) return;
+    const payment = await this.work.payments.findByOrder(this.work.db, orderId);
     if (payment === undefined && event.name !== 'OrderDeadlineExceeded') {
       throw new TerminalError(
         'PAYMENT.UNKNOWN_ORDER',
@@ -69,9 +58,9 @@ export class RefundPaymentHandler {
     }
     if (payment?.status !== 'CONFIRMED' || payment.providerPaymentId === null) {
       // Nothing was captured (or it is already refunded): record the message, change nothing.
-      await this.inbox.apply(event, delivery, () => Promise.resolve({ result: undefined }));
+      await this.work.inbox.apply(event, delivery, () => Promise.resolve({ result: undefined }));
       if (payment?.status !== 'REFUNDED')
-        this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'not_needed' });
+        this.work.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'not_needed' });
       log.info({ status: payment?.status ?? 'none' }, 'payment.refund_not_needed');
       return;
     }
@@ -84,7 +73,7 @@ export class RefundPaymentHandler {
     });
 
     if (result.kind === 'refused') {
-      const refusals = await this.payments.refusedRefunds(this.db, payment.id);
+      const refusals = await this.work.payments.refusedRefunds(this.work.db, payment.id);
       if (refusals < this.maxRefusals) {
         log.warn(
           { refusals, budget: this.maxRefusals, detail: result.detail },
@@ -94,11 +83,11 @@ export class RefundPaymentHandler {
           `refund refused (${refusals} of ${this.maxRefusals}): ${result.detail}`,
         );
       }
-      const gaveUp = await this.inbox.apply(event, delivery, async (tx) => ({
+      const gaveUp = await this.work.inbox.apply(event, delivery, async (tx) => ({
         result: await this.recordGiveUp(tx, orderId, reason, result.detail, refusals, causation),
       }));
       if (!gaveUp.duplicate && gaveUp.result) {
-        this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'failed' });
+        this.work.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'failed' });
         log.error(
           { paymentId: payment.id, refusals, detail: result.detail },
           'payment.refund_gave_up',
@@ -107,7 +96,7 @@ export class RefundPaymentHandler {
       return;
     }
 
-    const applied = await this.inbox.apply(event, delivery, async (tx) => ({
+    const applied = await this.work.inbox.apply(event, delivery, async (tx) => ({
       result: await this.recordRefund(
         tx,
         orderId,
@@ -118,7 +107,7 @@ export class RefundPaymentHandler {
       ),
     }));
     if (!applied.duplicate && applied.result) {
-      this.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'compensated' });
+      this.work.metrics.sagaCompensations.inc({ step: 'payment', outcome: 'compensated' });
       log.info(
         { paymentId: payment.id, providerRefundId: result.providerRefundId },
         'payment.refunded',
@@ -129,9 +118,9 @@ export class RefundPaymentHandler {
   /** One refund call to the provider, recorded as an attempt whatever its outcome. */
   async refundOnce(payment: Payment, causation: Causation) {
     const providerPaymentId = payment.providerPaymentId ?? '';
-    const { result } = await this.calls.run(
+    const { result } = await this.work.calls.run(
       { paymentId: payment.id, operation: 'refund', previousAttempts: payment.refundAttempts },
-      () => this.provider.refund(providerPaymentId, refundKey(payment.orderId), causation),
+      () => this.work.provider.refund(providerPaymentId, refundKey(payment.orderId), causation),
       (outcome) => outcome.kind,
     );
     return result;
@@ -146,15 +135,15 @@ export class RefundPaymentHandler {
     reason: CancellationReason,
     causation: Causation,
   ): Promise<boolean> {
-    const current = await this.payments.findByOrder(tx, orderId, true);
+    const current = await this.work.payments.findByOrder(tx, orderId, true);
     if (current === undefined || !from.includes(current.status)) return false;
-    const { refundAttempts } = await this.payments.markRefunded(
+    const { refundAttempts } = await this.work.payments.markRefunded(
       tx,
       current.id,
       providerRefundId,
       reason,
     );
-    await this.outbox.append(tx, [
+    await this.work.outbox.append(tx, [
       createEnvelope(
         'PaymentRefunded',
         orderId,
@@ -181,13 +170,13 @@ export class RefundPaymentHandler {
     attempts: number,
     causation: Causation,
   ): Promise<boolean> {
-    const current = await this.payments.findByOrder(tx, orderId, true);
+    const current = await this.work.payments.findByOrder(tx, orderId, true);
     if (current?.status !== 'CONFIRMED') return false;
-    await this.payments.markRefundFailed(tx, current.id, reason, error, {
+    await this.work.payments.markRefundFailed(tx, current.id, reason, error, {
       correlationId: causation.correlationId,
       traceparent: causation.traceparent,
     });
-    await this.outbox.append(tx, [
+    await this.work.outbox.append(tx, [
       createEnvelope(
         'PaymentRefundFailed',
         orderId,
