@@ -10,6 +10,7 @@ import {
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { KubeApiStandIn } from '../support/kube-api-stand-in.ts';
+import { metricSum } from '../support/service-metrics.ts';
 
 // Readiness feeds the breaker (ADR 0013), on the real stack with the services as processes: the
 // provider going unready holds the adapter's breaker open before any payment call is made, so
@@ -56,17 +57,8 @@ async function providerCheck(): Promise<{ httpStatus: number; check: ProviderChe
 }
 
 /** A sample of the adapter's /metrics, summed over the lines that carry every label given. */
-async function adapterMetric(name: string, ...labels: string[]): Promise<number> {
-  const { body } = await http<string>(`${adapterUrl()}/metrics`);
-  return body
-    .split('\n')
-    .filter(
-      (l) =>
-        (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) &&
-        labels.every((p) => l.includes(p)),
-    )
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
-}
+const adapterMetric = (name: string, ...labels: string[]): Promise<number> =>
+  metricSum(adapterUrl(), name, ...labels);
 
 async function outage(on: boolean): Promise<void> {
   const result = await http(`${system.providerAdminUrl}/admin/provider`, {
