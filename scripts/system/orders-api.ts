@@ -186,6 +186,24 @@ export async function getOrder(baseUrl: string, orderId: string): Promise<HttpRe
   return http<OrderView>(`${baseUrl}/orders/${orderId}`);
 }
 
+/**
+ * PATCHes payment-provider-sim's knobs on its admin port (`{ outage: true }`, `{ errorRate: 0.02 }`,
+ * ...); throws when the simulator refuses them.
+ */
+export async function setProviderKnobs(
+  providerAdminUrl: string,
+  knobs: Record<string, unknown>,
+): Promise<void> {
+  const result = await http(`${providerAdminUrl}/admin/provider`, {
+    method: 'PATCH',
+    body: JSON.stringify(knobs),
+  });
+  if (result.status !== 200)
+    throw new Error(
+      `setting provider knobs ${JSON.stringify(knobs)} failed: ${result.status} ${JSON.stringify(result.body)}`,
+    );
+}
+
 export async function setStock(
   fulfillmentUrl: string,
   sku: string,

@@ -10,6 +10,7 @@ import {
   orderBody,
   postOrder,
   providerRecords,
+  setProviderKnobs,
   setStock,
   waitForTerminal,
   type OrderView,
@@ -143,6 +144,20 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
     );
     expect(retried.status).toBe(409);
     expect(retried.body.code).toBe('COMPENSATION.REFUND_REFUSED');
+    // With the provider down the retry answers 503 with Retry-After and a stable code (not a
+    // bare 500), and still nothing moves (the history check below).
+    await setProviderKnobs(system.providerAdminUrl, { outage: true });
+    try {
+      const unavailable = await http<{ code: string }>(
+        `${adapter.adminUrl}/admin/compensations/${order.id}/retry`,
+        { method: 'POST' },
+      );
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.headers.get('retry-after')).toBe('5');
+      expect(unavailable.body.code).toBe('COMPENSATION.PROVIDER_UNAVAILABLE');
+    } finally {
+      await setProviderKnobs(system.providerAdminUrl, { outage: false });
+    }
     const onPublicPort = await http(`${adapter.url}/admin/compensations/${order.id}/retry`, {
       method: 'POST',
     });

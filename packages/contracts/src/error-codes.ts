@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   'COMPENSATION.NOT_FOUND': 'no payment for this order',
   'COMPENSATION.NOT_FAILED': 'only a refund that gave up (REFUND_FAILED) can be retried',
   'COMPENSATION.REFUND_REFUSED': 'the provider refused the retried refund again',
+  'COMPENSATION.PROVIDER_UNAVAILABLE':
+    'the provider is unavailable (breaker open or no answer); nothing changed, retry after Retry-After',
 
   // Every consuming service's admin port: dead letters (npm run dlt).
   'DEAD_LETTER.ID_MALFORMED':

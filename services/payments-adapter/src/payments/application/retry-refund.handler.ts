@@ -5,7 +5,9 @@ import {
   type Logger,
   type SagaMetrics,
 } from '@order-saga/observability';
+import { DependencyUnavailableError } from '@order-saga/messaging';
 import type { TransactionRunner } from '@order-saga/persistence';
+import { BreakerOpenError } from '@order-saga/resilience';
 import type { PaymentRepository } from '../infrastructure/payment.repository';
 import { SERVICE } from '../../service';
 import type { RefundPaymentHandler } from './refund-payment.handler';
@@ -13,6 +15,8 @@ import type { RefundPaymentHandler } from './refund-payment.handler';
 export type RetryOutcome =
   | { readonly outcome: 'refunded'; readonly providerRefundId: string }
   | { readonly outcome: 'refused'; readonly detail: string }
+  /** The provider is down (its breaker open, or no answer): nothing changed, try again later. */
+  | { readonly outcome: 'unavailable'; readonly detail: string }
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'not-failed'; readonly status: string };
 
@@ -46,7 +50,15 @@ export class RetryRefundHandler {
       traceparent: formatTraceparent(childContext(parseTraceparent(context?.traceparent))),
     };
     const log = this.logger.child({ orderId, correlationId: causation.correlationId });
-    const result = await this.refunds.refundOnce(payment, causation);
+    let result: Awaited<ReturnType<RefundPaymentHandler['refundOnce']>>;
+    try {
+      result = await this.refunds.refundOnce(payment, causation);
+    } catch (error) {
+      if (!(error instanceof BreakerOpenError || error instanceof DependencyUnavailableError))
+        throw error;
+      log.warn({ err: error }, 'payment.refund_retry_unavailable');
+      return { outcome: 'unavailable', detail: error.message };
+    }
     if (result.kind === 'refused') {
       log.warn({ detail: result.detail }, 'payment.refund_retry_refused');
       return { outcome: 'refused', detail: result.detail };

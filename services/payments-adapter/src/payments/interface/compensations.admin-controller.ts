@@ -6,6 +6,9 @@ import { RetryRefundHandler } from '../application/retry-refund.handler';
 
 const OrderId = z.uuid();
 
+// The breaker's default reset timeout: when it next lets a call through to find out.
+const PROVIDER_RETRY_AFTER_S = 5;
+
 /**
  * Operator endpoints for compensations that gave up (COMPENSATION_FAILED): list them, and retry
  * one. On the admin port only; `npm run saga` is the CLI beside them.
@@ -43,6 +46,16 @@ export class CompensationsAdminController {
           'COMPENSATION.REFUND_REFUSED',
           'The provider refused the refund again',
           { detail: result.detail },
+        );
+      case 'unavailable':
+        throw new ProblemError(
+          503,
+          'COMPENSATION.PROVIDER_UNAVAILABLE',
+          'The payment provider is unavailable',
+          {
+            detail: `nothing was changed; retry after the time in Retry-After (${result.detail})`,
+            headers: { 'retry-after': String(PROVIDER_RETRY_AFTER_S) },
+          },
         );
       case 'not-found':
         throw new ProblemError(404, 'COMPENSATION.NOT_FOUND', 'No payment for this order', {
