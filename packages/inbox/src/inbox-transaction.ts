@@ -1,8 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Envelope } from '@order-saga/contracts';
 import type { SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import type { SqlExecutor, TransactionRunner } from '@order-saga/persistence';
 import { claimInboxMessage, inboxContains } from './inbox';
+import { SharedTransaction, type BatchSlot } from './shared-transaction';
 
 /** What a use case's effects leave behind: a result for its log line, and the messages they imply. */
 export interface Effects<T> {
@@ -36,6 +38,14 @@ export interface ClaimOptions {
  * redelivery finds its claim taken, runs nothing, and is counted in `inbox_duplicates_total`.
  */
 export class InboxTransactions {
+  private readonly scope = new AsyncLocalStorage<BatchSlot>();
+
+  /**
+   * Shared transactions for a consumer that applies records in batches (ADR 0016): messaging's
+   * BatchUnitOfWork. An `apply` called while a record of such a batch runs joins its transaction.
+   */
+  readonly batches = { begin: () => SharedTransaction.begin(this.db, this.scope) };
+
   constructor(
     private readonly db: TransactionRunner,
     private readonly outbox: OutboxWriter,
@@ -44,21 +54,60 @@ export class InboxTransactions {
     private readonly metrics: SagaMetrics,
   ) {}
 
+  /**
+   * In a batch, returns only once the batch committed (so the caller's code after it runs once,
+   * after the commit), and rejects with the consumer's reason when the batch rolled back.
+   */
   async apply<T>(
     message: { readonly id: string; readonly type: string },
     delivery: MessageSource,
     effects: (tx: SqlExecutor) => Promise<Effects<T>>,
     options: ClaimOptions = {},
   ): Promise<InboxOutcome<T>> {
-    const outcome = await this.db.transaction(async (tx): Promise<InboxOutcome<T>> => {
-      await options.before?.(tx);
-      if (!(await claimInboxMessage(tx, this.consumer, message))) return { duplicate: true };
-      const { result, messages = [] } = await effects(tx);
-      await this.outbox.append(tx, messages);
-      return { duplicate: false, result };
-    });
+    const slot = this.scope.getStore();
+    const outcome =
+      slot?.batch.open === true
+        ? await this.applyInBatch(slot, message, effects, options)
+        : await this.db.transaction((tx) => this.claimAndApply(tx, message, effects, options));
     if (outcome.duplicate) this.metrics.inboxDuplicates.inc({ topic: delivery.topic });
     return outcome;
+  }
+
+  private async applyInBatch<T>(
+    slot: BatchSlot,
+    message: { readonly id: string; readonly type: string },
+    effects: (tx: SqlExecutor) => Promise<Effects<T>>,
+    options: ClaimOptions,
+  ): Promise<InboxOutcome<T>> {
+    const { batch } = slot;
+    let outcome: InboxOutcome<T>;
+    try {
+      if (slot.joined)
+        throw new Error(`${message.type} ${message.id}: a second apply in one batch`);
+      slot.joined = true;
+      outcome = await this.claimAndApply(batch.tx, message, effects, options);
+    } catch (error) {
+      // The transaction is aborted now (or half done): the batch must roll back, whatever the
+      // handler does with the error.
+      batch.fail(error);
+      throw error;
+    }
+    slot.park();
+    await batch.committed;
+    return outcome;
+  }
+
+  private async claimAndApply<T>(
+    tx: SqlExecutor,
+    message: { readonly id: string; readonly type: string },
+    effects: (tx: SqlExecutor) => Promise<Effects<T>>,
+    options: ClaimOptions,
+  ): Promise<InboxOutcome<T>> {
+    await options.before?.(tx);
+    if (!(await claimInboxMessage(tx, this.consumer, message))) return { duplicate: true };
+    const { result, messages = [] } = await effects(tx);
+    await this.outbox.append(tx, messages);
+    return { duplicate: false, result };
   }
 
   /**

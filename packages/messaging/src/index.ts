@@ -5,6 +5,7 @@ export * from './dead-letters/dead-letter-desk';
 export * from './dead-letters/dead-letter-headers';
 export * from './dead-letters/dead-letter-publisher';
 export * from './errors';
+export * from './consumer/batch-unit-of-work';
 export * from './consumer/consumption-gate';
 export * from './consumer/delivery-policy';
 export * from './consumer/event-consumer';

@@ -125,6 +125,25 @@ export class SagaMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * One observation per shared consumer transaction that committed (ADR 0016): how many records
+   * it applied. Consumers that apply one record per transaction observe nothing.
+   */
+  readonly consumerTransactionRecords = new Histogram({
+    name: 'consumer_transaction_records',
+    help: 'Records applied per committed batch transaction of a consumer',
+    // Records; the cap is KAFKA_APPLY_BATCH_MAX.
+    buckets: [2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
+  readonly consumerBatchFallbacks = new Counter({
+    name: 'consumer_batch_fallbacks_total',
+    help: 'Consumer batches rolled back (or not tried) and replayed one record at a time, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly messagesConsumed = new Counter({
     name: 'messages_consumed_total',
     help: 'Messages handled by consumers, by type and result',

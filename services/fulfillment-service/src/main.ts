@@ -24,6 +24,8 @@ void runService(SERVICE.name, () => {
           new ReserveInventoryHandler(inbox, inventory, logger),
           new ReleaseInventoryHandler(inbox, inventory, logger, metrics),
         ),
+        // Every handler's effect is one inbox apply, nothing before it: batches are safe (ADR 0016).
+        applyInBatches: true,
         controllers: [InventoryController],
         providers: [{ provide: StockLevels, useValue: new StockLevels(db, inventory) }],
       };

@@ -93,6 +93,8 @@ void runService(SERVICE.name, () => {
       });
       return {
         routes: ordersRoutes(apply, new RecordProviderStatusHandler(inbox, statuses, logger)),
+        // Every handler's effect is one inbox apply, nothing before it: batches are safe (ADR 0016).
+        applyInBatches: true,
         controllers: [OrdersController],
         providers: [
           { provide: CreateOrderHandler, useValue: create },

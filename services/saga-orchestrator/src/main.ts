@@ -26,6 +26,8 @@ void runService(SERVICE.name, () => {
       const expire = new ExpireSagasHandler(db, sagas, outbox, logger, metrics);
       return {
         routes: sagaRoutes(new RunOrderSagaHandler(inbox, sagas, logger)),
+        // Every handler's effect is one inbox apply, nothing before it: batches are safe (ADR 0016).
+        applyInBatches: true,
         background: [
           new PeriodicTask(
             'saga-deadline-sweeper',

@@ -5,6 +5,7 @@ import { retryPolicy, type RetryPolicy } from '@order-saga/resilience';
 import { DeadLetterPublisher } from '../dead-letters/dead-letter-publisher';
 import type { KafkaPublisher } from '../publisher';
 import { BatchRunner } from './batch-runner';
+import type { BatchUnitOfWork } from './batch-unit-of-work';
 import type { ConsumptionGate } from './consumption-gate';
 import { MessageDelivery, type EnvelopeHandler } from './message-delivery';
 import { ConsumerSupervisor } from './supervisor';
@@ -42,6 +43,11 @@ export interface EventConsumerOptions {
    * consumer whose every message needs one dependency that a circuit breaker watches.
    */
   readonly gate?: ConsumptionGate;
+  /**
+   * Applies up to `maxRecords` consecutive records of a partition in one shared transaction
+   * (ADR 0016), for a handler whose whole effect is its inbox apply. Omitted or 1: one by one.
+   */
+  readonly batchApply?: { readonly unitOfWork: BatchUnitOfWork; readonly maxRecords: number };
 }
 
 // 8 attempts span roughly 15 s of transient failure before a message is parked in its
@@ -86,7 +92,12 @@ export class EventConsumer {
       stopping: stopping.signal,
       ...(options.gate === undefined ? {} : { gate: options.gate }),
     });
-    const batches = new BatchRunner(delivery);
+    const batches = new BatchRunner(
+      delivery,
+      options.batchApply === undefined || options.batchApply.maxRecords <= 1
+        ? undefined
+        : { ...options.batchApply, logger: options.logger, metrics: options.metrics },
+    );
     this.supervisor = new ConsumerSupervisor(
       kafka,
       {

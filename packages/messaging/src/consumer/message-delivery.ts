@@ -15,6 +15,7 @@ import {
 } from '@order-saga/observability';
 import type { RetryPolicy } from '@order-saga/resilience';
 import type { DeadLetterPublisher } from '../dead-letters/dead-letter-publisher';
+import { BatchRolledBack } from './batch-unit-of-work';
 import { waitForGate, type ConsumptionGate } from './consumption-gate';
 import { NO_TRIES, decideDelivery, type Tries } from './delivery-policy';
 
@@ -73,24 +74,72 @@ export class MessageDelivery {
     message: KafkaMessage,
     batch: BatchControl,
   ): Promise<void> {
-    const { metrics, groupId } = this.options;
-    const type = headerValue(message.headers, HEADERS.type);
-    if (type !== undefined && this.skipped.has(type)) {
-      metrics.messagesConsumed.inc({ type, result: 'skipped' });
-      return;
-    }
+    if (this.skip(message)) return;
     // Skipped messages get no span: most of a saga topic is for other consumers.
-    await traceMessageProcessing(
-      {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString(),
-        group: groupId,
-        headers: message.headers ?? {},
-      },
-      (span) => this.handle(topic, partition, message, batch, span),
+    await traceMessageProcessing(this.consumed(topic, partition, message), (span) =>
+      this.handle(topic, partition, message, batch, span),
     );
+  }
+
+  /** Whether the message is not ours: a known type this consumer does not act on (its header). */
+  skips(message: KafkaMessage): boolean {
+    const type = headerValue(message.headers, HEADERS.type);
+    return type !== undefined && this.skipped.has(type);
+  }
+
+  /** `skips`, and counted as skipped if so: call once per message. */
+  skip(message: KafkaMessage): boolean {
+    if (!this.skips(message)) return false;
+    const type = headerValue(message.headers, HEADERS.type) ?? 'unknown';
+    this.options.metrics.messagesConsumed.inc({ type, result: 'skipped' });
+    return true;
+  }
+
+  /**
+   * One try of a decoded message inside a batch transaction (ADR 0016), in its own span: no
+   * retries and no dead letters here. A failure rejects and rolls the batch back, after which
+   * the batch's messages are delivered again one by one (`deliver`), where the policy applies.
+   * Counted by the caller once the batch committed (`countHandled`).
+   */
+  async deliverInBatch(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    envelope: AnyEnvelope,
+  ): Promise<void> {
+    await traceMessageProcessing(this.consumed(topic, partition, message), async (span) => {
+      try {
+        await this.options.handler(envelope, {
+          topic,
+          partition,
+          offset: message.offset,
+          attempt: 1,
+        });
+      } catch (error) {
+        // Another record's failure (or the commit's): nothing of this one was kept or went wrong.
+        if (error instanceof BatchRolledBack) {
+          span.rolledBack();
+          return;
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** A message applied in a batch that committed: counted once, after the commit. */
+  countHandled(envelope: AnyEnvelope): void {
+    this.options.metrics.messagesConsumed.inc({ type: envelope.type, result: 'handled' });
+  }
+
+  private consumed(topic: string, partition: number, message: KafkaMessage) {
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString(),
+      group: this.options.groupId,
+      headers: message.headers ?? {},
+    };
   }
 
   private async handle(

@@ -195,6 +195,11 @@ export interface ConsumedMessage {
 /** Lets the handler record an outcome that is not an exception (e.g. dead-lettered). */
 export interface ProcessSpan {
   failed(errorType: string): void;
+  /**
+   * Its batch transaction was rolled back (ADR 0016): nothing of this attempt was kept, and the
+   * message is processed again on its own, in a span of its own. Not a failure of the message.
+   */
+  rolledBack(): void;
 }
 
 /**
@@ -225,7 +230,10 @@ export function traceMessageProcessing<T>(
     },
     parent,
   );
-  const outcome: ProcessSpan = { failed: (type) => markFailed(span, type) };
+  const outcome: ProcessSpan = {
+    failed: (type) => markFailed(span, type),
+    rolledBack: () => span.addEvent('batch rolled back'),
+  };
   return context.with(trace.setSpan(parent, span), () => endAfter([span], () => handle(outcome)));
 }
 

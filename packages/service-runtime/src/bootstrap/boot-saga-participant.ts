@@ -75,6 +75,13 @@ export interface SagaParticipantParts {
    * (payments-adapter: the provider) stops taking work while its circuit breaker is open.
    */
   readonly consumptionGate?: ConsumptionGate;
+  /**
+   * Apply up to KAFKA_APPLY_BATCH_MAX consecutive records of a partition in one transaction
+   * (ADR 0016). Only for consumers whose every handler's effect is one `inbox.apply` with nothing
+   * before it that waits on the database or calls out: a record's apply holds its result until the
+   * batch commits.
+   */
+  readonly applyInBatches?: boolean;
 }
 
 export interface SagaParticipantDefinition {
@@ -167,6 +174,14 @@ export async function bootSagaParticipant(
             topicPrefix: config.KAFKA_TOPIC_PREFIX,
             redriveCap: config.DEAD_LETTER_REDRIVE_CAP,
             ...(parts.consumptionGate === undefined ? {} : { gate: parts.consumptionGate }),
+            ...(parts.applyInBatches === true
+              ? {
+                  batchApply: {
+                    unitOfWork: inbox.batches,
+                    maxRecords: config.KAFKA_APPLY_BATCH_MAX,
+                  },
+                }
+              : {}),
           },
         }),
   });

@@ -5,6 +5,7 @@ import {
   EventConsumer,
   KafkaPublisher,
   KafkaReadiness,
+  type BatchUnitOfWork,
   type ConsumptionGate,
   type EnvelopeHandler,
 } from '@order-saga/messaging';
@@ -43,6 +44,8 @@ export interface MessagingRuntimeOptions {
     readonly redriveCap: number;
     /** Pauses consumption while closed (see ConsumptionGate). */
     readonly gate?: ConsumptionGate;
+    /** Records applied per shared transaction (ADR 0016); omitted: one by one. */
+    readonly batchApply?: { readonly unitOfWork: BatchUnitOfWork; readonly maxRecords: number };
   };
 }
 
