@@ -90,13 +90,15 @@ export class BatchRunner {
       }
       records.push({ message, envelope: decoded.envelope });
     }
-    if (records.length <= 1) {
-      await this.oneByOne(
+    const alone = () =>
+      this.oneByOne(
         topic,
         partition,
         records.map((r) => r.message),
         payload,
       );
+    if (records.length <= 1) {
+      await alone();
       return true;
     }
     const outcome = await applyTogether(
@@ -111,12 +113,7 @@ export class BatchRunner {
     if (outcome.kind === 'abandoned') return false;
     if (outcome.kind === 'rolled-back') {
       this.fellBack(batching, outcome.reason, records.length, outcome.error);
-      await this.oneByOne(
-        topic,
-        partition,
-        records.map((r) => r.message),
-        payload,
-      );
+      await alone();
       return true;
     }
     batching.metrics.consumerTransactionRecords.observe(records.length);
