@@ -67,7 +67,7 @@ function handler(batches: ReturnType<typeof memoryBatches>, fails?: Map<string, 
   };
 }
 
-const goOn = () => Promise.resolve(true);
+const goOn = () => true;
 
 describe('applyTogether', () => {
   it('runs the records one after another in one transaction; their code after apply runs after the commit', async () => {
@@ -173,8 +173,11 @@ describe('applyTogether', () => {
   it('abandons the batch, rolled back, when told to stop between records (partition revoked)', async () => {
     const batches = memoryBatches();
     let asked = 0;
-    const outcome = await applyTogether(batches.unitOfWork, ['a', 'b', 'c'], handler(batches), () =>
-      Promise.resolve(++asked < 2),
+    const outcome = await applyTogether(
+      batches.unitOfWork,
+      ['a', 'b', 'c'],
+      handler(batches),
+      () => ++asked < 2,
     );
     expect(outcome).toEqual({ kind: 'abandoned' });
     expect(batches.log).toEqual([
@@ -185,6 +188,15 @@ describe('applyTogether', () => {
       'a rolled back',
       'b rolled back',
     ]);
+  });
+  it('rolls back before passing on an exception from between the records, never leaving the transaction open', async () => {
+    const batches = memoryBatches();
+    const lost = new Error('The coordinator is not aware of this member');
+    const outcome = applyTogether(batches.unitOfWork, ['a', 'b'], handler(batches), () => {
+      throw lost;
+    });
+    await expect(outcome).rejects.toBe(lost);
+    expect(batches.log).toEqual(['begin', 'start a', 'rollback', 'a rolled back']);
   });
 });
 

@@ -60,14 +60,16 @@ export function groupEnd<M>(
  * once record i-1 settled or parked waiting for the commit, so they apply sequentially, as one
  * by one. After the last, the transaction commits and the parked handlers return. Any failure
  * (a handler rejecting, the commit failing) rolls the whole batch back: nothing of it is kept and
- * the caller replays the records one by one. `between` runs after each record (heartbeat) and
- * answers whether to go on.
+ * the caller replays the records one by one. `goOn` is asked after each record whether to
+ * continue (the partition still ours). It is synchronous on purpose: nothing that waits on the
+ * broker (a heartbeat through a broker restart can take a minute) may run while the batch holds
+ * its row locks, or other partitions' batches wait on them that long.
  */
 export async function applyTogether<R>(
   unitOfWork: BatchUnitOfWork,
   records: readonly R[],
   run: (record: R) => Promise<void>,
-  between: () => Promise<boolean>,
+  goOn: () => boolean,
 ): Promise<BatchOutcome> {
   let tx;
   try {
@@ -78,24 +80,31 @@ export async function applyTogether<R>(
   const runs: Promise<Settled>[] = [];
   let failed: Settled | undefined;
   let stop = false;
-  for (const record of records) {
-    const entered = tx.enter(() => run(record));
-    const settled = entered.settled.then(
-      (): Settled => ({ ok: true }),
-      (error: unknown): Settled => ({ ok: false, error }),
-    );
-    runs.push(settled);
-    const first = await Promise.race([entered.parked.then(() => undefined), settled]);
-    if (first?.ok === false) {
-      failed = first;
-      break;
-    }
-    if (!(await between())) {
-      stop = true;
-      break;
-    }
-  }
   const rolledBack = new BatchRolledBack();
+  try {
+    for (const record of records) {
+      const entered = tx.enter(() => run(record));
+      const settled = entered.settled.then(
+        (): Settled => ({ ok: true }),
+        (error: unknown): Settled => ({ ok: false, error }),
+      );
+      runs.push(settled);
+      const first = await Promise.race([entered.parked.then(() => undefined), settled]);
+      if (first?.ok === false) {
+        failed = first;
+        break;
+      }
+      if (!goOn()) {
+        stop = true;
+        break;
+      }
+    }
+  } catch (error) {
+    // Never leave the transaction open: its locks would hold other partitions' batches forever.
+    await tx.rollback(rolledBack);
+    await Promise.all(runs);
+    throw error;
+  }
   if (failed !== undefined || stop) {
     await tx.rollback(rolledBack);
     await Promise.all(runs);

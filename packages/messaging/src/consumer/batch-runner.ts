@@ -105,10 +105,9 @@ export class BatchRunner {
       batching.unitOfWork,
       records,
       (r) => this.delivery.deliverInBatch(topic, partition, r.message, r.envelope),
-      async () => {
-        await payload.heartbeat();
-        return payload.isRunning() && !payload.isStale();
-      },
+      // No heartbeat inside the transaction (see applyTogether): the group is capped, and the
+      // runner heartbeats after it.
+      () => payload.isRunning() && !payload.isStale(),
     );
     if (outcome.kind === 'abandoned') return false;
     if (outcome.kind === 'rolled-back') {
