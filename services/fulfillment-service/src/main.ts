@@ -24,8 +24,11 @@ void runService(SERVICE.name, () => {
           new ReserveInventoryHandler(inbox, inventory, logger),
           new ReleaseInventoryHandler(inbox, inventory, logger, metrics),
         ),
-        // Every handler's effect is one inbox apply, nothing before it: batches are safe (ADR 0016).
-        applyInBatches: true,
+        // One by one (ADR 0016): batched, reservations of concurrent partitions lock the same stock
+        // rows in different orders and deadlock. Measured 2026-12-01 (bench T1433): 63 batches
+        // rolled back as conflicts, 1 703 of 5 795 reservations replayed, for 1.4 -> 1.0
+        // transactions per saga and no CPU gained (4.26 -> 4.19 ms per saga at 100/s).
+        applyInBatches: false,
         controllers: [InventoryController],
         providers: [{ provide: StockLevels, useValue: new StockLevels(db, inventory) }],
       };
