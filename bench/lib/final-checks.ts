@@ -9,7 +9,7 @@ import type { PhaseRunner } from './phase-runner.ts';
 import { SERVICES, type PhaseResult } from './phases.ts';
 import { progress } from './progress.ts';
 import type { FinalChecks } from './report-model.ts';
-import { DRAIN_TIMEOUT_MS, LOAD_BUDGET_MS, runStartedAt, sleep } from './run-clock.ts';
+import { DRAIN_TIMEOUT_MS, loadDeadlineAt, sleep } from './run-clock.ts';
 import type { SagaEvents } from './saga-events.ts';
 import type { SystemUnderTest } from './system-under-test.ts';
 
@@ -24,7 +24,7 @@ export async function finalCheck(
   // Bounded so the whole run, stop included, stays under 10 minutes.
   await runner.waitForOutcomes(
     allIds,
-    Math.min(epochNow() + DRAIN_TIMEOUT_MS, runStartedAt() + LOAD_BUDGET_MS + 90_000),
+    Math.min(epochNow() + DRAIN_TIMEOUT_MS, loadDeadlineAt() + 90_000),
   );
   await sleep(1_500); // a late duplicate outcome would surface here
   await sut.collect();

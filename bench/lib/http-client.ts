@@ -5,6 +5,8 @@ import { Agent, request } from 'node:http';
 export interface PostResult {
   readonly status: number;
   readonly body: string;
+  /** The Retry-After header ('' when absent): a shed request must carry one. */
+  readonly retryAfter: string;
 }
 
 export function keepAliveAgent(maxSockets = 256): Agent {
@@ -35,7 +37,11 @@ export function postJson(
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: headerValue(res.headers['retry-after']),
+          }),
         );
         res.on('error', reject);
       },
@@ -44,6 +50,21 @@ export function postJson(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Shed as documented: 503 + SERVICE.OVERLOADED problem + Retry-After (see order.problems.ts). */
+export function isShed(response: PostResult): boolean {
+  if (response.status !== 503 || response.retryAfter === '') return false;
+  try {
+    const parsed = JSON.parse(response.body) as { code?: unknown };
+    return parsed.code === 'SERVICE.OVERLOADED';
+  } catch {
+    return false;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
 }
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */

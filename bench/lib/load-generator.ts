@@ -2,7 +2,7 @@
 // (closed loop), and reports every request's timings to the parent over IPC. It runs apart from
 // the parent so its timers are not delayed by the parent's other work (log piping, scrapes).
 import { randomUUID } from 'node:crypto';
-import { epochNow, keepAliveAgent, postJson } from './http-client.ts';
+import { epochNow, isShed, keepAliveAgent, postJson } from './http-client.ts';
 import type {
   ClosedLoopCommand,
   ClosedLoopResult,
@@ -53,6 +53,7 @@ async function openLoop(command: OpenLoopCommand): Promise<OpenLoopResult> {
     sent: new Float64Array(count),
     done: new Float64Array(count),
     status: new Int32Array(count),
+    shed: new Uint8Array(count),
     declined: new Uint8Array(count),
     orderIds: new Array<string>(count).fill(''),
     errors: [],
@@ -73,6 +74,7 @@ async function openLoop(command: OpenLoopCommand): Promise<OpenLoopResult> {
           (response) => {
             result.status[i] = response.status;
             if (response.status === 201) result.orderIds[i] = idOf(response.body);
+            else if (isShed(response)) result.shed[i] = 1;
             else recordError(describe(response.status, response.body));
           },
           (error: unknown) => {
@@ -98,6 +100,7 @@ async function openLoop(command: OpenLoopCommand): Promise<OpenLoopResult> {
 async function closedLoop(command: ClosedLoopCommand): Promise<ClosedLoopResult> {
   const url = new URL(command.url);
   const latencies = new Float64Array(command.count);
+  const sent = new Float64Array(command.count);
   const orderIds: string[] = [];
   const errors: string[] = [];
   for (let i = -command.warmup; i < command.count; i++) {
@@ -113,12 +116,15 @@ async function closedLoop(command: ClosedLoopCommand): Promise<ClosedLoopResult>
     const elapsed = epochNow() - started;
     if (status !== command.expectStatus && errors.length < MAX_ERROR_SAMPLES)
       errors.push(describe(status, text));
-    if (command.collectIds && status === 201) orderIds.push(idOf(text));
-    if (i >= 0) latencies[i] = elapsed;
+    if (command.collectIds && i >= 0) orderIds.push(status === 201 ? idOf(text) : '');
+    if (i >= 0) {
+      latencies[i] = elapsed;
+      sent[i] = started;
+    }
     const pause = started + command.paceMs - epochNow();
     if (pause > 0) await new Promise((done) => setTimeout(done, pause));
   }
-  return { kind: 'closed-done', requestId: command.requestId, latencies, orderIds, errors };
+  return { kind: 'closed-done', requestId: command.requestId, latencies, sent, orderIds, errors };
 }
 
 process.on('message', (message: GeneratorCommand) => {

@@ -46,6 +46,11 @@ export interface OpenLoopResult {
   readonly done: Float64Array;
   /** HTTP status, 0 for a transport error or timeout. */
   readonly status: Int32Array;
+  /**
+   * 1 where the request was shed as the API promises: 503, problem code SERVICE.OVERLOADED and a
+   * Retry-After header. Any other non-201 (a 503 without them too) is an error.
+   */
+  readonly shed: Uint8Array;
   readonly declined: Uint8Array;
   /** The created order's id ('' when not created). */
   readonly orderIds: string[];
@@ -56,6 +61,9 @@ export interface ClosedLoopResult {
   readonly kind: 'closed-done';
   readonly requestId: number;
   readonly latencies: Float64Array;
+  /** Epoch ms at which each request was sent. */
+  readonly sent: Float64Array;
+  /** With collectIds: the created order's id per request ('' when not created), else empty. */
   readonly orderIds: string[];
   readonly errors: string[];
 }
@@ -89,7 +97,20 @@ export type ObserverCommand =
       readonly partitionsConsumedConcurrently: number;
     }
   | { readonly kind: 'collect'; readonly requestId: number }
+  /** Answered with an OutcomeSeen as soon as the order's first outcome record arrives. */
+  | { readonly kind: 'await-outcome'; readonly requestId: number; readonly orderId: string }
   | { readonly kind: 'exit' };
 
+export interface OutcomeSeen {
+  readonly kind: 'outcome';
+  readonly requestId: number;
+  readonly orderId: string;
+  /** Epoch ms: when the observer's fetch handed the outcome over. */
+  readonly receivedAt: number;
+}
+
 export type ObserverMessage =
-  { readonly kind: 'ready' } | { readonly kind: 'failed'; readonly error: string } | ObservedBatch;
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'failed'; readonly error: string }
+  | ObservedBatch
+  | OutcomeSeen;

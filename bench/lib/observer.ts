@@ -11,6 +11,21 @@ process.removeAllListeners('warning');
 
 let consumer: Consumer | undefined;
 let pending = emptyBatch(0);
+/** Orders someone waits for (await-outcome), and the outcomes already seen of recent orders. */
+const awaited = new Map<string, number>();
+const outcomeSeenAt = new Map<string, number>();
+const OUTCOME_TYPES = new Set(['orders.order-fulfilled.v1', 'orders.order-cancelled.v1']);
+const RECENT_OUTCOMES = 10_000;
+
+function outcomeArrived(orderId: string, receivedAt: number): void {
+  if (outcomeSeenAt.has(orderId)) return;
+  if (outcomeSeenAt.size >= RECENT_OUTCOMES) outcomeSeenAt.clear();
+  outcomeSeenAt.set(orderId, receivedAt);
+  const requestId = awaited.get(orderId);
+  if (requestId === undefined) return;
+  awaited.delete(orderId);
+  send({ kind: 'outcome', requestId, orderId, receivedAt });
+}
 
 function emptyBatch(requestId: number): Omit<
   ObservedBatch,
@@ -77,6 +92,8 @@ async function start(command: Extract<ObserverCommand, { kind: 'start' }>): Prom
         pending.kafkaTime.push(Number(message.timestamp));
         pending.receivedAt.push(receivedAt);
         pending.dltCode.push(header(headers, 'dlt-error-code'));
+        if (OUTCOME_TYPES.has(header(headers, 'ce_type')) && !batch.topic.endsWith('.dlt'))
+          outcomeArrived(message.key?.toString('utf8') ?? '', receivedAt);
       }
       return Promise.resolve();
     },
@@ -100,6 +117,18 @@ process.on('message', (message: ObserverCommand) => {
         kafkaTime: Float64Array.from(batch.kafkaTime),
         receivedAt: Float64Array.from(batch.receivedAt),
       });
+      return;
+    }
+    case 'await-outcome': {
+      const seenAt = outcomeSeenAt.get(message.orderId);
+      if (seenAt === undefined) awaited.set(message.orderId, message.requestId);
+      else
+        send({
+          kind: 'outcome',
+          requestId: message.requestId,
+          orderId: message.orderId,
+          receivedAt: seenAt,
+        });
       return;
     }
     case 'exit':

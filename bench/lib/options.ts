@@ -11,6 +11,9 @@ import { REPO_ROOT } from './repo-root.ts';
 export interface BenchArgs {
   readonly quick: boolean;
   readonly noSteps: boolean;
+  readonly matrix: boolean;
+  readonly profile: boolean;
+  readonly tracing: string;
   readonly partitions: string;
   readonly mode: string;
   readonly rates: string;
@@ -23,14 +26,62 @@ export interface BenchArgs {
 
 export type SagaMode = 'choreography' | 'orchestration';
 
+/** `default`: the services' own sampling (every trace, to the stack's Zipkin); `off`: no SDK. */
+export type TracingSetting = 'default' | 'off';
+
 /** Extra environment per service process, from --env. */
 export type ServiceEnv = Partial<Record<ProcessName, Record<string, string>>>;
 
 /** The checked settings of the system under test. */
 export interface RunSettings {
   readonly partitions: number;
+  /** From --env; tracing and profiling add theirs per configuration (configEnv). */
   readonly serviceEnv: ServiceEnv;
   readonly mode: SagaMode;
+  readonly tracing: TracingSetting;
+}
+
+/** One configuration of a run: `--matrix` runs four, otherwise one from --mode and --tracing. */
+export interface RunConfig {
+  readonly name: string;
+  readonly mode: SagaMode;
+  readonly tracing: TracingSetting;
+}
+
+export function runConfigs(args: BenchArgs, settings: RunSettings): RunConfig[] {
+  const config = (mode: SagaMode, tracing: TracingSetting): RunConfig => ({
+    name: `${mode}, tracing ${tracing === 'off' ? 'off' : 'on'}`,
+    mode,
+    tracing,
+  });
+  if (!args.matrix) return [config(settings.mode, settings.tracing)];
+  return [
+    config('choreography', 'default'),
+    config('choreography', 'off'),
+    config('orchestration', 'default'),
+    config('orchestration', 'off'),
+  ];
+}
+
+/**
+ * The services' environment for one configuration: --env, then tracing off
+ * (OTEL_SDK_DISABLED=true, see docs/tracing.md), then the CPU profiler when profiling.
+ */
+export function configEnv(
+  serviceEnv: ServiceEnv,
+  config: RunConfig,
+  profileDir: string | undefined,
+): ServiceEnv {
+  const env: ServiceEnv = {};
+  for (const name of [...SERVICES, 'saga-orchestrator'] as const) {
+    const extra: Record<string, string> = { ...serviceEnv[name] };
+    if (config.tracing === 'off') extra['OTEL_SDK_DISABLED'] = 'true';
+    if (profileDir !== undefined)
+      extra['NODE_OPTIONS'] =
+        `${extra['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${join(profileDir, name)}`.trim();
+    if (Object.keys(extra).length > 0) env[name] = extra;
+  }
+  return env;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -38,6 +89,12 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick                 short phases (a smoke run of about 2 minutes)
   --no-steps              skip the step load that looks for the knee
   --mode M                choreography (default) or orchestration (adds the saga-orchestrator)
+  --tracing T             on (default: the services' own sampling, every trace to Zipkin) or off
+                          (OTEL_SDK_DISABLED=true)
+  --matrix                both modes × tracing on/off in one run (shorter phases per
+                          configuration, about 20 minutes), one results file with a comparison
+  --profile               run the services under node --cpu-prof; profiles go to
+                          <out>/<stamp>-profiles/, a summary per service into the results
   --partitions N          partitions per saga topic (default 6)
   --rates R1,R2,...       fixed open-loop rates in orders/s (default 50,100,200)
   --seconds S             length of each fixed-rate phase (default 20, quick 6)
@@ -52,6 +109,9 @@ export function readArgs(): BenchArgs {
     options: {
       quick: { type: 'boolean', default: false },
       'no-steps': { type: 'boolean', default: false },
+      matrix: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      tracing: { type: 'string', default: 'on' },
       partitions: { type: 'string', default: '6' },
       mode: { type: 'string', default: 'choreography' },
       rates: { type: 'string', default: '50,100,200' },
@@ -74,7 +134,9 @@ export function runSettings(args: BenchArgs): RunSettings {
   const mode = args.mode;
   if (mode !== 'choreography' && mode !== 'orchestration')
     throw new Error(`--mode must be choreography or orchestration, got ${mode}`);
-  return { partitions, serviceEnv, mode };
+  if (args.tracing !== 'on' && args.tracing !== 'off')
+    throw new Error(`--tracing must be on or off, got ${args.tracing}`);
+  return { partitions, serviceEnv, mode, tracing: args.tracing === 'off' ? 'off' : 'default' };
 }
 
 /** `SERVICE:KEY=VALUE` specs, merged per service; `*` means every process of the run. */

@@ -5,6 +5,8 @@ import type { BenchArgs } from './options.ts';
 import type { PhaseSpec } from './phases.ts';
 
 export interface PhasePlan {
+  /** The first orders right after the start, one saga at a time (the cold-start target). */
+  readonly cold: PhaseSpec;
   /** Always run, in this order. */
   readonly fixed: PhaseSpec[];
   /** Run after the fixed phases only if every fixed rate kept up; empty with --no-steps. */
@@ -21,14 +23,20 @@ export function planFromArgs(args: BenchArgs): PhasePlan {
     !args.noSteps,
     rates,
     args.seconds === '' ? undefined : Number(args.seconds),
+    args.matrix,
   );
 }
 
+/**
+ * @param matrix one configuration of four: shorter phases (fixed rates 10 s, steps 8 s, 100
+ * sagas one at a time) so that the whole matrix fits in about 20 minutes
+ */
 export function phasePlan(
   quick: boolean,
   steps: boolean,
   rates: readonly number[],
   fixedSeconds: number | undefined,
+  matrix = false,
 ): PhasePlan {
   const open = (
     name: string,
@@ -43,9 +51,17 @@ export function phasePlan(
     durationMs: seconds * 1_000,
     count: 0,
   });
-  const seconds = fixedSeconds ?? (quick ? 6 : 20);
-  const stepSeconds = quick ? 5 : 10;
+  const seconds = fixedSeconds ?? (quick ? 6 : matrix ? 10 : 20);
+  const stepSeconds = quick ? 5 : matrix ? 8 : 10;
   return {
+    cold: {
+      name: 'first sagas',
+      role: 'cold',
+      kind: 'closed',
+      rate: 0,
+      durationMs: 0,
+      count: quick ? 3 : 5,
+    },
     fixed: [
       open('warmup 25/s', 'warmup', 25, quick ? 4 : 8),
       {
@@ -54,7 +70,7 @@ export function phasePlan(
         kind: 'closed',
         rate: 0,
         durationMs: 0,
-        count: quick ? 60 : 200,
+        count: quick ? 60 : matrix ? 100 : 200,
       },
       ...rates.map((rate) => open(`${rate}/s`, 'fixed', rate, seconds)),
     ],

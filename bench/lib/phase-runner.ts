@@ -3,20 +3,27 @@
 // progress line. Also the idle measurement, which reads the same snapshots with no load.
 import type { HelperProcess } from './helper-process.ts';
 import { epochNow } from './http-client.ts';
-import type { ClosedLoopCommand, GeneratorResult, OpenLoopCommand } from './load-protocol.ts';
+import type {
+  ClosedLoopCommand,
+  ClosedLoopResult,
+  GeneratorResult,
+  OpenLoopCommand,
+} from './load-protocol.ts';
 import { analyzePhase, type PhaseResult, type PhaseSpec } from './phases.ts';
 import type { SagaMode } from './options.ts';
 import { formatMs, formatShareOfCore, progress } from './progress.ts';
-import { DRAIN_TIMEOUT_MS, LOAD_BUDGET_MS, STALL_MS, runStartedAt, sleep } from './run-clock.ts';
+import { DRAIN_TIMEOUT_MS, STALL_MS, loadDeadlineAt, sleep } from './run-clock.ts';
 import { cpuDelta, cpuNow, takeSnapshot } from './snapshot.ts';
 import type { SystemUnderTest } from './system-under-test.ts';
 import { MIX, REQUEST_TIMEOUT_MS } from './workload.ts';
 
 /**
- * One POST at a time, at most 20 per second: without the pause the closed loop would itself
- * load the machine (each order starts a saga) and measure queueing, not the request.
+ * One saga at a time, at most 20 orders per second: each order waits for the previous saga's
+ * outcome and for this much time since the previous send.
  */
 const SEQUENTIAL_PACE_MS = 50;
+/** How long one-at-a-time waits for a saga before sending the next order anyway. */
+const SAGA_WAIT_MS = 10_000;
 /** Length of the no-load measurement after the warm-up. */
 const IDLE_MS = 5_000;
 
@@ -85,30 +92,14 @@ export class PhaseRunner {
       this.seq += load.status.length;
     } else {
       startAt = epochNow();
-      load = await this.generator.request<ClosedLoopCommand>(
-        {
-          kind: 'closed',
-          url: this.ordersUrl,
-          count: spec.count,
-          warmup: 0,
-          firstSeq: this.seq,
-          mix: { ...MIX, declineEvery: 0 },
-          expectStatus: 201,
-          collectIds: true,
-          timeoutMs: REQUEST_TIMEOUT_MS,
-          paceMs: SEQUENTIAL_PACE_MS,
-        },
-        spec.count * (REQUEST_TIMEOUT_MS + SEQUENTIAL_PACE_MS),
-      );
-      if (load.kind !== 'closed-done') throw new Error('load generator: unexpected answer');
-      this.seq += spec.count;
+      load = await this.sagasOneAtATime(spec.count);
     }
     const loadEnd = spec.kind === 'open' ? startAt + spec.durationMs : epochNow();
     const atLoadEnd = cpuNow(processes);
     const ids = load.orderIds.filter((id) => id !== '');
     const drainedAt = await this.waitForOutcomes(
       ids,
-      Math.min(epochNow() + DRAIN_TIMEOUT_MS, runStartedAt() + LOAD_BUDGET_MS + 60_000),
+      Math.min(epochNow() + DRAIN_TIMEOUT_MS, loadDeadlineAt() + 60_000),
     );
     const after = await takeSnapshot(processes);
     const result = analyzePhase({
@@ -128,6 +119,53 @@ export class PhaseRunner {
     });
     progress(phaseLine(result));
     return result;
+  }
+
+  /**
+   * `count` orders, each sent only after the previous one's saga has ended (seen by the
+   * observer) and at least SEQUENTIAL_PACE_MS after the previous send: the POST and the saga
+   * with nothing else in flight. A saga that does not end within SAGA_WAIT_MS is left to the drain.
+   */
+  private async sagasOneAtATime(count: number): Promise<ClosedLoopResult> {
+    const latencies = new Float64Array(count);
+    const sent = new Float64Array(count);
+    const orderIds: string[] = [];
+    const errors: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const one = await this.generator.request<ClosedLoopCommand>(
+        {
+          kind: 'closed',
+          url: this.ordersUrl,
+          count: 1,
+          warmup: 0,
+          firstSeq: this.seq++,
+          mix: { ...MIX, declineEvery: 0 },
+          expectStatus: 201,
+          collectIds: true,
+          timeoutMs: REQUEST_TIMEOUT_MS,
+          paceMs: 0,
+        },
+        REQUEST_TIMEOUT_MS + 5_000,
+      );
+      if (one.kind !== 'closed-done') throw new Error('load generator: unexpected answer');
+      latencies[i] = one.latencies[0] ?? Number.NaN;
+      sent[i] = one.sent[0] ?? Number.NaN;
+      errors.push(...one.errors);
+      const id = one.orderIds[0] ?? '';
+      orderIds.push(id);
+      if (id === '') continue;
+      await this.sut.awaitOutcome(id, SAGA_WAIT_MS).catch(() => undefined);
+      const pause = (sent[i] ?? 0) + SEQUENTIAL_PACE_MS - epochNow();
+      if (pause > 0) await sleep(pause);
+    }
+    return {
+      kind: 'closed-done',
+      requestId: 0,
+      latencies,
+      sent,
+      orderIds,
+      errors: errors.slice(0, 10),
+    };
   }
 
   /** What the running system costs with no load at all: CPU cores per process group. */
@@ -155,12 +193,15 @@ function phaseLine(result: PhaseResult): string {
     `${spec.name.padEnd(14)} ${String(result.created).padStart(5)}/${result.requests} created` +
     ` | POST p50 ${formatMs(result.post.p50)} p99 ${formatMs(result.post.p99)} ms` +
     ` | saga p50 ${formatMs(result.sagaFulfilled.p50)} p99 ${formatMs(result.sagaFulfilled.p99)} ms` +
-    ` | ${result.throughput.sagasInWindow.toFixed(0)} sagas/s` +
+    (Number.isFinite(result.throughput.sagasInWindow)
+      ? ` | ${result.throughput.sagasInWindow.toFixed(0)} sagas/s`
+      : '') +
     ` | lag ≤${lagMax}, outbox ≤${outboxMax}` +
     ` | CPU ${(result.cpu.machineUtilization * 100).toFixed(0)}%, ${formatMs(result.cpu.servicesMsPerSaga)} ms/saga` +
     (result.correctness.missing.length > 0
       ? ` | ${result.correctness.missing.length} unfinished`
       : '') +
+    (result.shed > 0 ? ` | ${result.shed} shed` : '') +
     (result.errors > 0 ? ` | ${result.errors} errors` : '') +
     (result.spec.kind === 'open' && result.spec.role !== 'warmup' && !result.keepsUp
       ? ` | past the knee: ${result.kneeReasons.join('; ')}`

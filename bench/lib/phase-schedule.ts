@@ -8,7 +8,7 @@ import type { PhasePlan } from './phase-plan.ts';
 import type { PhaseRunner } from './phase-runner.ts';
 import type { PhaseResult, PhaseSpec } from './phases.ts';
 import { progress } from './progress.ts';
-import { LOAD_BUDGET_MS, runStartedAt } from './run-clock.ts';
+import { loadDeadlineAt } from './run-clock.ts';
 
 export interface PhasesRun {
   readonly phases: PhaseResult[];
@@ -32,7 +32,7 @@ export async function runPhases(
   const nextSteps = (): PhaseSpec[] => stepsAfterFixed(plan, noSteps, lastKeptUp, firstMissed);
   for (let spec = queue.shift(); spec !== undefined; spec = queue.shift()) {
     const needed = spec.durationMs + 20_000;
-    if (epochNow() + needed > runStartedAt() + LOAD_BUDGET_MS) {
+    if (epochNow() + needed > loadDeadlineAt()) {
       stopped = `time budget: skipped ${spec.name} and later phases`;
       progress(stopped);
       break;

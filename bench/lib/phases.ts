@@ -10,7 +10,8 @@ import { cpuDelta, type CpuSample, type Snapshot } from './snapshot.ts';
 
 export interface PhaseSpec {
   readonly name: string;
-  readonly role: 'warmup' | 'sequential' | 'fixed' | 'step';
+  /** `cold`: the first orders right after every service reported ready, one saga at a time. */
+  readonly role: 'cold' | 'warmup' | 'sequential' | 'fixed' | 'step';
   readonly kind: 'open' | 'closed';
   /** Open loop: orders per second and for how long. */
   readonly rate: number;
@@ -40,6 +41,9 @@ export interface PhaseResult {
   readonly drainedAt: number;
   readonly requests: number;
   readonly created: number;
+  /** Shed as the API promises (503, SERVICE.OVERLOADED, Retry-After): not an error, not accepted. */
+  readonly shed: number;
+  /** Neither created nor shed: timeouts, 5xx, a 503 without its problem code or Retry-After. */
   readonly errors: number;
   readonly errorSamples: readonly string[];
   /** POST /orders, from the scheduled send time (open loop) or the send (closed loop). ms. */
@@ -51,6 +55,8 @@ export interface PhaseResult {
   /** The orders-service's own view: http_request_duration_seconds for POST /orders. ms. */
   readonly postServer: Quantiles;
   readonly sagaFulfilled: Summary;
+  /** One saga at a time (closed loop): each fulfilled saga's ms in the order sent; else empty. */
+  readonly sagaEach: readonly number[];
   readonly sagaCancelled: Summary;
   /** order_saga_duration_seconds{outcome="fulfilled"} over the phase, from bucket deltas. ms. */
   readonly sagaMetric: Quantiles;
@@ -178,6 +184,8 @@ export function analyzePhase(input: PhaseInput): PhaseResult {
   let hopCount = 0;
   let requests: number;
   let created = 0;
+  let shed = 0;
+  const sagaEach: number[] = [];
   const ids: string[] = [];
   let wrongOutcomes = 0;
   let lastOutcome = input.startAt;
@@ -191,7 +199,10 @@ export function analyzePhase(input: PhaseInput): PhaseResult {
       const sent = load.sent[i] ?? Number.NaN;
       const done = load.done[i] ?? Number.NaN;
       sendLag.record(sent - scheduled);
-      if (load.status[i] !== 201) continue;
+      if (load.status[i] !== 201) {
+        shed += load.shed[i] ?? 0;
+        continue;
+      }
       created++;
       post.record(done - scheduled);
       postService.record(done - sent);
@@ -223,17 +234,24 @@ export function analyzePhase(input: PhaseInput): PhaseResult {
       });
     }
   } else {
+    // One saga at a time (phase-runner.ts): each order's saga measured from its send.
     requests = load.latencies.length;
     for (const latency of load.latencies) post.record(latency);
     for (const latency of load.latencies) postService.record(latency);
-    created = load.orderIds.length;
-    ids.push(...load.orderIds);
-    for (const id of ids) {
+    load.orderIds.forEach((id, i) => {
+      if (id === '') return;
+      ids.push(id);
       const outcome = events.outcome(id);
-      if (outcome === undefined) continue;
+      if (outcome === undefined) return;
       if (outcome.name !== 'OrderFulfilled') wrongOutcomes++;
+      else {
+        const took = outcome.receivedAt - (load.sent[i] ?? Number.NaN);
+        sagaFulfilled.record(took);
+        sagaEach.push(took);
+      }
       lastOutcome = Math.max(lastOutcome, outcome.receivedAt);
-    }
+    });
+    created = ids.length;
   }
 
   const missing = ids.filter((id) => events.outcome(id) === undefined);
@@ -286,8 +304,11 @@ export function analyzePhase(input: PhaseInput): PhaseResult {
       );
     if (sagaFulfilledSummary.p99 > 1_000)
       kneeReasons.push(`saga p99 ${sagaFulfilledSummary.p99.toFixed(0)} ms > 1 s`);
-    if (requests - created > 0.005 * requests)
-      kneeReasons.push(`${requests - created} of ${requests} POSTs failed`);
+    // A shed POST is the service saying it cannot keep up: counted apart from errors, but it
+    // is not work kept up with either, so shedding more than the error allowance is past the knee.
+    if (requests - created - shed > 0.005 * requests)
+      kneeReasons.push(`${requests - created - shed} of ${requests} POSTs failed`);
+    if (shed > 0.005 * requests) kneeReasons.push(`${shed} of ${requests} POSTs shed (503)`);
     if (missing.length > 0) kneeReasons.push(`${missing.length} sagas not finished after drain`);
   }
 
@@ -298,7 +319,8 @@ export function analyzePhase(input: PhaseInput): PhaseResult {
     drainedAt: input.drainedAt,
     requests,
     created,
-    errors: requests - created,
+    shed,
+    errors: requests - created - shed,
     errorSamples: load.errors,
     post: post.summary(),
     postService: postService.summary(),
@@ -308,6 +330,7 @@ export function analyzePhase(input: PhaseInput): PhaseResult {
       route: '/orders',
     }),
     sagaFulfilled: sagaFulfilledSummary,
+    sagaEach,
     sagaCancelled: sagaCancelled.summary(),
     sagaMetric: quantilesMs(before, after, ['orders-service'], 'order_saga_duration_seconds', {
       outcome: 'fulfilled',

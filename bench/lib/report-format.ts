@@ -25,11 +25,6 @@ export function pct(value: number, digits = 1): string {
   return Number.isFinite(value) ? `${(value * 100).toFixed(digits)} %` : '–';
 }
 
-/** A target's verdict; undefined when the phase it is judged at did not run. */
-export function verdict(ok: boolean | undefined): string {
-  return ok === undefined ? 'not measured' : ok ? '✅ met' : '❌ missed';
-}
-
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');

@@ -161,7 +161,8 @@ export function phasesSection(report: BenchReport): string[] {
       `PostgreSQL transactions per saga: ${databases.join(' / ')}`,
       (p) => databases.map((d) => num(p.transactionsPerSaga[d] ?? NaN, 1)).join(' / '),
     ],
-    ['errors (non-201)', (p) => String(p.errors)],
+    ['shed: 503 + SERVICE.OVERLOADED + Retry-After', (p) => String(p.shed)],
+    ['errors (neither 201 nor shed)', (p) => String(p.errors)],
     ['sagas unfinished after drain', (p) => String(p.correctness.missing.length)],
     ['dead letters', (p) => String(p.deadLetters)],
     [

@@ -3,6 +3,7 @@
 import type { Summary } from './histogram.ts';
 import type { PhaseResult } from './phases.ts';
 import type { MachineInfo } from './proc.ts';
+import type { ProfileSummary } from './profile-summary.ts';
 import type { DeadLetter } from './saga-events.ts';
 
 export interface FloorFigure {
@@ -45,6 +46,10 @@ export interface BenchReport {
   readonly config: {
     readonly isolation: string;
     readonly mode: 'choreography' | 'orchestration';
+    /** `default`: the services' own sampling (every trace to Zipkin); `off`: OTEL_SDK_DISABLED. */
+    readonly tracing: 'default' | 'off';
+    /** The configuration's name in a matrix run, e.g. "orchestration, tracing off". */
+    readonly name: string;
     readonly services: readonly string[];
     readonly partitions: number;
     readonly serviceEnv: Record<string, Record<string, string> | undefined>;
@@ -52,6 +57,15 @@ export interface BenchReport {
     readonly drainTimeoutMs: number;
   };
   readonly floors: Floors;
+  /** The start, ms after the launch: each service's first /health/ready 200, all, first order. */
+  readonly startup: {
+    readonly readyAfterLaunchMs: Record<string, number>;
+    readonly allReadyAfterLaunchMs: number;
+    /** From the last service ready to the first order (observer joined, stock set). */
+    readonly firstOrderAfterReadyMs: number;
+  };
+  /** Per service, with --profile: where its CPU went over its whole life (start to stop). */
+  readonly profiles: Record<string, ProfileSummary> | null;
   /** CPU cores per process group with the system running and no load. */
   readonly idleCores: Record<string, number> | null;
   readonly phases: readonly PhaseResult[];
@@ -60,4 +74,13 @@ export interface BenchReport {
   readonly final: FinalChecks;
   readonly samplerFailures: number;
   readonly samplerError: string | null;
+}
+
+/** A --matrix run: one report per configuration, floors measured once and shared. */
+export interface MatrixReport {
+  readonly kind: 'matrix';
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly label: string;
+  readonly configurations: readonly BenchReport[];
 }

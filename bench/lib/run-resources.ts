@@ -30,6 +30,8 @@ export class RunResources {
    * that read from the services go first, the services and their consumer groups last.
    */
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     progress('stopping what the benchmark started (services, helpers; the stack stays up)');
     await this.samplers?.stop().catch(() => undefined);
     for (const close of this.closers) await close().catch(() => undefined);
@@ -40,6 +42,9 @@ export class RunResources {
       .catch((error: unknown) => progress(`stopping the services failed: ${String(error)}`));
     if (this.system !== undefined) await deleteGroups(this.system.brokers, this.system.topicPrefix);
   }
+
+  /** release() runs once: a second call (e.g. from a finally after an early release) does nothing. */
+  private released = false;
 }
 
 /**

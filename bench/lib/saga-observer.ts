@@ -13,6 +13,8 @@ export interface SagaObserver {
   readonly events: SagaEvents;
   /** Fetches what the observer saw since the last call into `events`. */
   readonly collect: () => Promise<void>;
+  /** Resolves with the epoch ms the order's outcome reached the observer. */
+  readonly awaitOutcome: (orderId: string, timeoutMs: number) => Promise<number>;
   readonly pid: number | undefined;
 }
 
@@ -52,5 +54,13 @@ export async function startObserver(
     );
     if (batch.kind === 'observed') events.add(batch);
   };
-  return { events, collect, pid: obs.child.pid };
+  const awaitOutcome = async (orderId: string, timeoutMs: number): Promise<number> => {
+    const seen = await obs.request<{ kind: 'await-outcome'; requestId: number; orderId: string }>(
+      { kind: 'await-outcome', orderId },
+      timeoutMs,
+    );
+    if (seen.kind !== 'outcome') throw new Error('observer: unexpected answer');
+    return seen.receivedAt;
+  };
+  return { events, collect, awaitOutcome, pid: obs.child.pid };
 }

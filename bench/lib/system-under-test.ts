@@ -2,7 +2,16 @@
 // databases, topics and consumer groups, so that other users of the shared stack neither see
 // nor disturb the load), stock for every SKU, and the probes that watch it: the observer on the
 // topics, the lag and outbox samplers, and the set of processes whose CPU is counted.
-import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
+// The start is timed for the cold-start target: the observer joins while the services start,
+// readiness is polled every READY_POLL_MS, and the caller sends the first orders right after.
+import {
+  startSagaSystem,
+  type RunningService,
+  type SagaSystem,
+} from '../../scripts/system/saga-system.ts';
+import { waitFor } from '../../scripts/system/wait.ts';
+import { epochNow } from './http-client.ts';
+import { monotonicUs } from './profile-summary.ts';
 import type { Environment } from './environment.ts';
 import type { RunSettings } from './options.ts';
 import { SERVICES } from './phases.ts';
@@ -21,8 +30,42 @@ export interface SystemUnderTest {
   readonly serviceNames: string[];
   readonly events: SagaEvents;
   readonly collect: () => Promise<void>;
+  readonly awaitOutcome: (orderId: string, timeoutMs: number) => Promise<number>;
+  /** Started by the caller once the first orders after the start have run (startSamplers). */
   readonly samplers: Samplers;
   readonly processes: ProcessSet;
+  readonly startup: Startup;
+}
+
+/** Epoch ms of the start's milestones. */
+export interface Startup {
+  readonly launchedAt: number;
+  /** When each service first answered GET /health/ready with 200. */
+  readonly readyAt: Record<string, number>;
+  readonly allReadyAt: number;
+  /** The same moment on CLOCK_MONOTONIC (µs), the clock of the services' CPU profiles. */
+  readonly allReadyMonoUs: number;
+  /** When the observer had joined its group and every SKU was stocked (the first order may go). */
+  readonly setUpAt: number;
+}
+
+const READY_POLL_MS = 25;
+const READY_TIMEOUT_MS = 90_000;
+
+async function pollReady(service: RunningService): Promise<number> {
+  await waitFor(
+    `${service.name} to be ready (log: ${service.logFile})`,
+    async () => {
+      const { exitCode, signalCode } = service.process;
+      if (exitCode !== null || signalCode !== null)
+        throw new Error(`${service.name} exited with ${exitCode ?? signalCode}`);
+      const response = await fetch(`${service.url}/health/ready`);
+      return response.ok ? true : undefined;
+    },
+    READY_TIMEOUT_MS,
+    READY_POLL_MS,
+  );
+  return epochNow();
 }
 
 export async function startSystemUnderTest(
@@ -33,30 +76,45 @@ export async function startSystemUnderTest(
 ): Promise<SystemUnderTest> {
   const { partitions, mode } = settings;
   progress(`starting the services (isolation per-run, ${partitions} partitions per topic)`);
+  const launchedAt = epochNow();
   const sys = await startSagaSystem('bench', {
     isolation: 'per-run',
     mode,
     partitions,
     env: settings.serviceEnv,
+    await: 'launched',
   });
   resources.system = sys;
-  progress(`  up: run ${sys.runId}, logs in .stack/test-logs/${sys.runId}/`);
-  // Enough stock that no order is declined for it: the load measures the saga, not shortages.
-  for (const sku of SKUS) {
-    const response = await fetch(`${sys.fulfillmentUrl}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ available: 10_000_000 }),
-    });
-    if (!response.ok) throw new Error(`stocking ${sku} failed: ${response.status}`);
-  }
-
-  const observer = await startObserver(sys, partitions, resources);
-
-  const runServices = [
+  progress(`  launched: run ${sys.runId}, logs in .stack/test-logs/${sys.runId}/`);
+  const observerJoined = startObserver(sys, partitions, resources);
+  const launched = [
     ...SERVICES.map((name) => sys.services[name]),
     ...(sys.orchestrator === undefined ? [] : [sys.orchestrator]),
   ];
+  const readyTimes = await Promise.all(launched.map((service) => pollReady(service)));
+  const readyAt = Object.fromEntries(
+    launched.map((service, i) => [service.name, readyTimes[i] ?? NaN]),
+  );
+  const allReadyAt = Math.max(...readyTimes);
+  const allReadyMonoUs = monotonicUs() - (epochNow() - allReadyAt) * 1_000;
+  const observer = await observerJoined;
+  // Enough stock that no order is declined for it: the load measures the saga, not shortages.
+  await Promise.all(
+    SKUS.map(async (sku) => {
+      const response = await fetch(`${sys.fulfillmentUrl}/inventory/${sku}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ available: 10_000_000 }),
+      });
+      if (!response.ok) throw new Error(`stocking ${sku} failed: ${response.status}`);
+    }),
+  );
+  const setUpAt = epochNow();
+  progress(
+    `  ready ${((allReadyAt - launchedAt) / 1_000).toFixed(1)} s after launch; observer joined and stock set ${(setUpAt - allReadyAt).toFixed(0)} ms later`,
+  );
+
+  const runServices = launched;
   const serviceNames = runServices.map((service) => service.name);
   // The saga database has an outbox only when the orchestrator runs (orchestration mode).
   const sagaDatabase = (sys.databases as Record<string, string | undefined>)['saga'];
@@ -74,7 +132,6 @@ export async function startSystemUnderTest(
     serviceDatabases,
   );
   resources.samplers = samplers;
-  await samplers.start();
 
   const processes = await runProcessSet(
     {
@@ -93,7 +150,9 @@ export async function startSystemUnderTest(
     serviceNames,
     events: observer.events,
     collect: observer.collect,
+    awaitOutcome: observer.awaitOutcome,
     samplers,
     processes,
+    startup: { launchedAt, readyAt, allReadyAt, allReadyMonoUs, setUpAt },
   };
 }
