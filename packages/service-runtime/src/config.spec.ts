@@ -2,23 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ConfigError,
-  baseConfigShape,
   consumerRestartPolicy,
-  databaseConfigShape,
-  kafkaConfigShape,
   loadConfig,
   messageRetryPolicy,
   outboxRelistenPolicy,
   outboxRetryPolicy,
-  retryConfigShape,
+  sagaParticipantConfigShape,
 } from './config';
 
-const schema = z.object({
-  ...baseConfigShape,
-  ...kafkaConfigShape,
-  ...databaseConfigShape,
-  ...retryConfigShape,
-});
+const schema = z.object(sagaParticipantConfigShape);
 const minimal = { KAFKA_BROKERS: 'a:9092', DATABASE_URL: 'postgres://u@h:5432/db' };
 
 describe('loadConfig', () => {

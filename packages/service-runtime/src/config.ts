@@ -156,6 +156,17 @@ function checkBaseBelowCap(base: number, cap: number, prefix: string): void {
     );
 }
 
+/**
+ * Everything a saga participant reads (bootSagaParticipant's config): the base, Kafka, database
+ * and retry variables. A participant's schema spreads this and adds its own.
+ */
+export const sagaParticipantConfigShape = {
+  ...baseConfigShape,
+  ...kafkaConfigShape,
+  ...databaseConfigShape,
+  ...retryConfigShape,
+};
+
 export const BaseConfig = z.object(baseConfigShape);
 export const KafkaConfig = z.object(kafkaConfigShape);
 export const DatabaseConfig = z.object(databaseConfigShape);

@@ -1,17 +1,8 @@
 import { z } from 'zod';
-import {
-  baseConfigShape,
-  databaseConfigShape,
-  kafkaConfigShape,
-  loadConfig,
-  retryConfigShape,
-} from '@order-saga/service-runtime';
+import { loadConfig, sagaParticipantConfigShape } from '@order-saga/service-runtime';
 
 const FulfillmentConfig = z.object({
-  ...baseConfigShape,
-  ...kafkaConfigShape,
-  ...databaseConfigShape,
-  ...retryConfigShape,
+  ...sagaParticipantConfigShape,
 });
 
 export type FulfillmentConfig = z.infer<typeof FulfillmentConfig>;

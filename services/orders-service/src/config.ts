@@ -1,18 +1,9 @@
 import { z } from 'zod';
 import { ORDER_SAGA } from '@order-saga/saga-definition';
-import {
-  baseConfigShape,
-  databaseConfigShape,
-  kafkaConfigShape,
-  loadConfig,
-  retryConfigShape,
-} from '@order-saga/service-runtime';
+import { loadConfig, sagaParticipantConfigShape } from '@order-saga/service-runtime';
 
 const OrdersConfig = z.object({
-  ...baseConfigShape,
-  ...kafkaConfigShape,
-  ...databaseConfigShape,
-  ...retryConfigShape,
+  ...sagaParticipantConfigShape,
   /**
    * How long a saga may run before it is compensated (milliseconds), within the declared saga's
    * bounds; an order may ask for its own (`deadlineSeconds`).

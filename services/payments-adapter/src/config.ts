@@ -5,14 +5,7 @@ import {
   type BreakerPolicy,
   type RetryPolicy,
 } from '@order-saga/resilience';
-import {
-  ConfigError,
-  baseConfigShape,
-  databaseConfigShape,
-  kafkaConfigShape,
-  loadConfig,
-  retryConfigShape,
-} from '@order-saga/service-runtime';
+import { ConfigError, loadConfig, sagaParticipantConfigShape } from '@order-saga/service-runtime';
 
 /** How the adapter learns that the provider is down before a call to it fails (ADR 0013). */
 export const PROVIDER_WATCHES = ['http', 'endpointslices', 'off'] as const;
@@ -21,10 +14,7 @@ const count = (fallback: number) => z.coerce.number().int().min(1).max(20).defau
 
 const PaymentsConfig = z
   .object({
-    ...baseConfigShape,
-    ...kafkaConfigShape,
-    ...databaseConfigShape,
-    ...retryConfigShape,
+    ...sagaParticipantConfigShape,
     PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
     /** Per-call timeout to the provider (milliseconds); a timed-out call is retried. */
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),

@@ -1,17 +1,8 @@
 import { z } from 'zod';
-import {
-  baseConfigShape,
-  databaseConfigShape,
-  kafkaConfigShape,
-  loadConfig,
-  retryConfigShape,
-} from '@order-saga/service-runtime';
+import { loadConfig, sagaParticipantConfigShape } from '@order-saga/service-runtime';
 
 const OrchestratorConfig = z.object({
-  ...baseConfigShape,
-  ...kafkaConfigShape,
-  ...databaseConfigShape,
-  ...retryConfigShape,
+  ...sagaParticipantConfigShape,
   /**
    * How often the deadline sweeper looks for sagas past their deadline (milliseconds). A saga is
    * given up at most this long after its deadline.
