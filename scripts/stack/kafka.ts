@@ -14,10 +14,15 @@ import {
 } from './kafka-config.ts';
 import { describeClusterOnce, ensureTopics } from './kafka-topics.ts';
 import { STACK_DIR, shown } from './paths.ts';
-import { isPortInUse, ownedPid, runCommand, stopProcess } from './processes.ts';
+import { isPortInUse, ownedPid, runCommand } from './processes.ts';
 import { resolveClasspath } from './maven.ts';
 import { StackError, say, seconds, waitFor } from './progress.ts';
-import type { ServerStatus, StackServer } from './server.ts';
+import {
+  ownedServerStatus,
+  stopOwnedServer,
+  type ServerStatus,
+  type StackServer,
+} from './server.ts';
 
 const KAFKA_DIR = join(STACK_DIR, 'kafka');
 const DATA_DIR = join(KAFKA_DIR, 'data');
@@ -189,25 +194,15 @@ export function createKafka(endpoints: StackEndpoints, env: Env): StackServer {
     return `ready in ${seconds(started)} at ${endpoint} (pid ${child.pid}, cluster ${cluster.clusterId}); ${topics}; log: ${shown(LOG_FILE)}`;
   }
 
-  async function down(): Promise<string> {
-    if (external) return 'external, left running';
-    const pid = ownedPid(PID_FILE, OWNER);
-    if (pid === undefined) return 'not running';
-    const how = await stopProcess(pid, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
-    rmSync(PID_FILE, { force: true });
-    return `${how} (pid ${pid})`;
-  }
+  const owned = { external, pidFile: PID_FILE, owner: OWNER };
+  const down = (): Promise<string> =>
+    stopOwnedServer(owned, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS, removePidFile: true });
 
-  async function status(): Promise<ServerStatus> {
-    const pid = external ? undefined : ownedPid(PID_FILE, OWNER, false);
-    const up =
-      (external || pid !== undefined) &&
-      (await describeClusterOnce(brokers).then(
-        () => true,
-        () => false,
-      ));
-    return { up, endpoint, external, ...(pid === undefined ? {} : { pid }) };
-  }
+  const status = (): Promise<ServerStatus> =>
+    ownedServerStatus(owned, endpoint, async () => {
+      await describeClusterOnce(brokers);
+      return true;
+    });
 
   return { name: 'kafka', external, logFile: LOG_FILE, up, down, status };
 }

@@ -27,9 +27,14 @@ import {
 } from './endpoints.ts';
 import { REPO_ROOT, STACK_DIR, shown } from './paths.ts';
 import { findOsUser, findPostgresBin, type OsUser } from './prerequisites.ts';
-import { isPortInUse, ownedPid, runCommand, stopProcess } from './processes.ts';
+import { isPortInUse, ownedPid, runCommand } from './processes.ts';
 import { StackError, say, seconds, waitFor } from './progress.ts';
-import type { ServerStatus, StackServer } from './server.ts';
+import {
+  ownedServerStatus,
+  stopOwnedServer,
+  type ServerStatus,
+  type StackServer,
+} from './server.ts';
 
 const PG_DIR = join(STACK_DIR, 'postgres');
 const DATA_DIR = join(PG_DIR, 'data');
@@ -286,19 +291,11 @@ export function createPostgres(endpoints: StackEndpoints, env: Env): StackServer
     return `ready in ${seconds(started)} at ${endpoint} (pid ${child.pid}; ${dbs}); log: ${shown(LOG_FILE)}`;
   }
 
-  async function down(): Promise<string> {
-    if (external) return 'external, left running';
-    const pid = ownedPid(PID_FILE, OWNER, false);
-    if (pid === undefined) return 'not running';
-    const how = await stopProcess(pid, { signal: STOP_SIGNAL, timeoutMs: STOP_TIMEOUT_MS });
-    return `${how} (pid ${pid})`;
-  }
+  const owned = { external, pidFile: PID_FILE, owner: OWNER };
+  const down = (): Promise<string> =>
+    stopOwnedServer(owned, { signal: STOP_SIGNAL, timeoutMs: STOP_TIMEOUT_MS, removeStale: false });
 
-  async function status(): Promise<ServerStatus> {
-    const pid = external ? undefined : ownedPid(PID_FILE, OWNER, false);
-    const up = (external || pid !== undefined) && (await answers());
-    return { up, endpoint, external, ...(pid === undefined ? {} : { pid }) };
-  }
+  const status = (): Promise<ServerStatus> => ownedServerStatus(owned, endpoint, answers);
 
   return { name: 'pg', external, logFile: LOG_FILE, up, down, status };
 }

@@ -1,4 +1,4 @@
-// Process bookkeeping shared by the three servers: pid files, "is this pid really ours?",
+// Process bookkeeping shared by the servers: pid files, "is this pid really ours?",
 // graceful stop with escalation, log tails, port checks.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';

@@ -8,10 +8,15 @@ import { appendFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_HOST, type Env, type StackEndpoints } from './endpoints.ts';
 import { REPO_ROOT, STACK_DIR, shown } from './paths.ts';
-import { isPortInUse, ownedPid, stopProcess } from './processes.ts';
+import { isPortInUse, ownedPid } from './processes.ts';
 import { StackError, seconds, say, waitFor } from './progress.ts';
 import { SCRAPE_TARGETS_DIR } from './scrape-targets.ts';
-import type { ServerStatus, StackServer } from './server.ts';
+import {
+  ownedServerStatus,
+  stopOwnedServer,
+  type ServerStatus,
+  type StackServer,
+} from './server.ts';
 
 const PROMETHEUS_DIR = join(STACK_DIR, 'prometheus');
 const DATA_DIR = join(PROMETHEUS_DIR, 'data');
@@ -133,18 +138,12 @@ export function createPrometheus(endpoints: StackEndpoints, env: Env): StackServ
     return `ready in ${seconds(started)} at ${url} (pid ${child.pid}, scrape every ${scrapeInterval(env)}); log: ${shown(LOG_FILE)}`;
   }
 
-  async function down(): Promise<string> {
-    const pid = ownedPid(PID_FILE, OWNER);
-    if (pid === undefined) return 'not running';
-    const how = await stopProcess(pid, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
-    return `${how} (pid ${pid})`;
-  }
+  const owned = { external: false, pidFile: PID_FILE, owner: OWNER };
+  const down = (): Promise<string> =>
+    stopOwnedServer(owned, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
 
-  async function status(): Promise<ServerStatus> {
-    const pid = ownedPid(PID_FILE, OWNER, false);
-    const up = pid !== undefined && (await ready(url).catch(() => undefined)) === true;
-    return { up, endpoint: url, external: false, ...(pid === undefined ? {} : { pid }) };
-  }
+  const status = (): Promise<ServerStatus> =>
+    ownedServerStatus(owned, url, async () => (await ready(url)) === true);
 
   return { name: 'prometheus', external: false, logFile: LOG_FILE, up, down, status };
 }

@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { STACK_HOST, redactUrl, type StackEndpoints } from './endpoints.ts';
 import { STACK_DIR, shown } from './paths.ts';
-import { isPortInUse, ownedPid, readPidFile, runCommand, stopProcess } from './processes.ts';
+import { isPortInUse, ownedPid, readPidFile, runCommand } from './processes.ts';
 import { StackError, say, seconds, waitFor } from './progress.ts';
-import type { ServerStatus, StackServer } from './server.ts';
+import {
+  ownedServerStatus,
+  stopOwnedServer,
+  type ServerStatus,
+  type StackServer,
+} from './server.ts';
 
 const REDIS_DIR = join(STACK_DIR, 'redis');
 const LOG_FILE = join(REDIS_DIR, 'redis.log');
@@ -144,19 +149,11 @@ export function createRedis(endpoints: StackEndpoints): StackServer {
     return `ready in ${seconds(started)} at ${endpoint} (pid ${readPidFile(PID_FILE) ?? '?'}); log: ${shown(LOG_FILE)}`;
   }
 
-  async function down(): Promise<string> {
-    if (external) return 'external, left running';
-    const pid = ownedPid(PID_FILE, OWNER);
-    if (pid === undefined) return 'not running';
-    const how = await stopProcess(pid, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
-    return `${how} (pid ${pid})`;
-  }
+  const owned = { external, pidFile: PID_FILE, owner: OWNER };
+  const down = (): Promise<string> =>
+    stopOwnedServer(owned, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
 
-  async function status(): Promise<ServerStatus> {
-    const pid = external ? undefined : ownedPid(PID_FILE, OWNER, false);
-    const up = (external || pid !== undefined) && (await ping(url).catch(() => false));
-    return { up, endpoint, external, ...(pid === undefined ? {} : { pid }) };
-  }
+  const status = (): Promise<ServerStatus> => ownedServerStatus(owned, endpoint, () => ping(url));
 
   return { name: 'redis', external, logFile: LOG_FILE, up, down, status };
 }

@@ -2,14 +2,19 @@
 // Maven from scripts/stack/zipkin/pom.xml into ~/.m2 and run with `java -jar`. In-memory storage:
 // traces are for looking at the last runs, not for keeping.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_HOST, type StackEndpoints } from './endpoints.ts';
 import { resolveClasspath } from './maven.ts';
 import { STACK_DIR, shown } from './paths.ts';
-import { isPortInUse, ownedPid, stopProcess } from './processes.ts';
+import { isPortInUse, ownedPid } from './processes.ts';
 import { StackError, say, seconds, waitFor } from './progress.ts';
-import type { ServerStatus, StackServer } from './server.ts';
+import {
+  ownedServerStatus,
+  stopOwnedServer,
+  type ServerStatus,
+  type StackServer,
+} from './server.ts';
 
 export const ZIPKIN_POM = join(import.meta.dirname, 'zipkin', 'pom.xml');
 const ZIPKIN_DIR = join(STACK_DIR, 'zipkin');
@@ -126,25 +131,12 @@ export function createZipkin(endpoints: StackEndpoints): StackServer {
     return `ready in ${seconds(started)}, UI ${url}/zipkin/ (pid ${child.pid}); log: ${shown(LOG_FILE)}`;
   }
 
-  async function down(): Promise<string> {
-    if (external) return 'external, left running';
-    const pid = ownedPid(PID_FILE, OWNER);
-    if (pid === undefined) return 'not running';
-    const how = await stopProcess(pid, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
-    rmSync(PID_FILE, { force: true });
-    return `${how} (pid ${pid})`;
-  }
+  const owned = { external, pidFile: PID_FILE, owner: OWNER };
+  const down = (): Promise<string> =>
+    stopOwnedServer(owned, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS, removePidFile: true });
 
-  async function status(): Promise<ServerStatus> {
-    const pid = external ? undefined : ownedPid(PID_FILE, OWNER, false);
-    const up =
-      (external || pid !== undefined) &&
-      (await healthy(url).then(
-        (ok) => ok === true,
-        () => false,
-      ));
-    return { up, endpoint: url, external, ...(pid === undefined ? {} : { pid }) };
-  }
+  const status = (): Promise<ServerStatus> =>
+    ownedServerStatus(owned, url, async () => (await healthy(url)) === true);
 
   return { name: 'zipkin', external, logFile: LOG_FILE, up, down, status };
 }
