@@ -7,12 +7,20 @@ import {
   AdminCliError,
   adminClient,
   adminUrlVariable,
-  fieldLines,
   runAdminCli,
   usageError,
   type AdminClient,
 } from '../admin/admin-client.ts';
 import type { ProcessName } from '../system/saga-system.ts';
+import type { Detail, Listing, PurgeReport, RedriveReport } from './admin-api.ts';
+import {
+  actionTotalLines,
+  detailLines,
+  listingLines,
+  plural,
+  purgeReportLines,
+  redriveReportLines,
+} from './format.ts';
 
 const USAGE = `usage: npm run dlt -- <command> [options]
 
@@ -43,89 +51,6 @@ Ids look like orders.events.dlt:3:17 (dead-letter topic, partition, offset), as 
 Environment: ORDERS_SERVICE_ADMIN_URL, PAYMENTS_ADAPTER_ADMIN_URL, FULFILLMENT_SERVICE_ADMIN_URL,
 SAGA_ORCHESTRATOR_ADMIN_URL (default: the demo's admin ports, 7180-7182).`;
 
-// What the admin API answers (DeadLetterDesk in @order-saga/messaging); scripts do not import
-// the package, which needs a build, so the shapes the CLI prints are restated here.
-interface Group {
-  readonly code: string;
-  readonly type: string | null;
-  readonly count: number;
-  readonly parked: number;
-  readonly redriven: number;
-  readonly originalTopics: string[];
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-}
-
-interface Summary {
-  readonly id: string;
-  readonly key: string;
-  readonly status: string;
-  readonly error: { readonly code: string; readonly message: string };
-  readonly messageType: string | null;
-  readonly failedAt: string;
-  readonly redriveCount: number;
-  readonly original: {
-    readonly topic: string | null;
-    readonly partition: number | null;
-    readonly offset: string | null;
-  };
-}
-
-interface Listing {
-  readonly consumerGroup: string;
-  readonly topics: string[];
-  readonly redriveCap: number;
-  readonly total: number;
-  readonly groups: Group[];
-  readonly items: Summary[];
-}
-
-interface Detail extends Summary {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly consumerGroup: string | null;
-  readonly messageId: string | null;
-  readonly correlationId: string | null;
-  readonly seen: { readonly first: string; readonly last: string; readonly times: number };
-  readonly actions: ReadonlyArray<{
-    action: string;
-    at: string;
-    by: string | null;
-    reason: string | null;
-  }>;
-  readonly headers: Record<string, string>;
-  readonly payload: string;
-  readonly payloadEncoding: string;
-}
-
-interface RedriveReport {
-  readonly dryRun: boolean;
-  readonly redriveCap: number;
-  readonly results: ReadonlyArray<{
-    id: string;
-    outcome: 'would-redrive' | 'redriven' | 'refused';
-    originalTopic: string;
-    key: string;
-    messageType: string | null;
-    code: string;
-    redriveCount: number;
-    reason?: string;
-  }>;
-}
-
-interface PurgeReport {
-  readonly dryRun: boolean;
-  readonly purged: ReadonlyArray<{
-    id: string;
-    status: string;
-    key: string;
-    messageType: string | null;
-    code: string;
-  }>;
-  readonly deleted: ReadonlyArray<{ topic: string; partition: number; before: string }>;
-}
-
 const CONSUMERS: readonly ProcessName[] = [
   'orders-service',
   'payments-adapter',
@@ -148,24 +73,9 @@ function servicesInScope(only: string | undefined, env: Env): ProcessName[] {
   );
 }
 
-/** Plain text table: columns padded to their widest cell, numbers right-aligned. */
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map(
-    (_, i) => rows.length > 0 && rows.every((r) => /^\d+$/.test(r[i] ?? '')),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (numeric[i] === true ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)];
-}
-
-const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-const short = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const print = (lines: readonly string[]): void => {
+  for (const line of lines) console.log(line);
+};
 
 interface Reached {
   readonly client: AdminClient;
@@ -190,75 +100,6 @@ async function listAll(
   }
   if (reached.length === 0) throw new AdminCliError('no consuming service answered');
   return reached;
-}
-
-function printListing(service: string, listing: Listing): void {
-  console.log(
-    `${service}: ${plural(listing.total, 'dead letter')} on ${listing.topics.join(', ')} ` +
-      `(group ${listing.consumerGroup}; at most ${plural(listing.redriveCap, 'redrive')} per message)`,
-  );
-  if (listing.total === 0) return;
-  console.log('');
-  for (const line of table(
-    ['count', 'parked', 'redriven', 'code', 'type', 'from', 'first seen', 'last seen'],
-    listing.groups.map((g) => [
-      String(g.count),
-      String(g.parked),
-      String(g.redriven),
-      g.code,
-      g.type ?? '(none)',
-      g.originalTopics.join(', '),
-      when(g.firstSeen),
-      when(g.lastSeen),
-    ]),
-  ))
-    console.log(`  ${line}`);
-  console.log('');
-  for (const line of table(
-    ['id', 'status', 'redrives', 'code', 'type', 'key', 'failed at', 'error'],
-    listing.items.map((i) => [
-      i.id,
-      i.status,
-      String(i.redriveCount),
-      i.error.code,
-      i.messageType ?? '(none)',
-      short(i.key === '' ? '(none)' : i.key, 36),
-      when(i.failedAt),
-      short(i.error.message, 60),
-    ]),
-  ))
-    console.log(`  ${line}`);
-}
-
-function printDetail(service: string, d: Detail): void {
-  console.log(`${d.id}  (${service}, ${d.status})`);
-  const fields: Record<string, unknown> = {
-    'original topic': d.original.topic ?? '?',
-    'original partition': d.original.partition ?? '?',
-    'original offset': d.original.offset ?? '?',
-    'consumer group': d.consumerGroup ?? '?',
-    key: d.key === '' ? '(none)' : d.key,
-    'message type': d.messageType ?? '(none)',
-    'message id': d.messageId ?? '(none)',
-    'correlation id': d.correlationId ?? '(none)',
-    error: `${d.error.code}: ${d.error.message}`,
-    'failed at': when(d.failedAt),
-    'first seen': when(d.seen.first),
-    'last seen': `${when(d.seen.last)} (dead-lettered ${plural(d.seen.times, 'time')})`,
-    redrives: d.redriveCount,
-  };
-  for (const line of fieldLines(fields, '  ')) console.log(line);
-  if (d.actions.length > 0) {
-    console.log('  actions');
-    for (const a of d.actions)
-      console.log(
-        `    ${when(a.at)}  ${a.action}${a.by === null ? '' : ` by ${a.by}`}${a.reason === null ? '' : `: ${a.reason}`}`,
-      );
-  }
-  console.log('  headers');
-  for (const line of fieldLines(d.headers, '    ')) console.log(line);
-  console.log(`  payload (${d.payloadEncoding})`);
-  console.log(`    ${d.payload}`);
 }
 
 interface Selection {
@@ -316,60 +157,19 @@ async function act(
     if (command === 'redrive') {
       const report = await client.post<RedriveReport>('/admin/dead-letters/redrive', request);
       if (report.results.length === 0) continue;
-      console.log(
-        `${client.service} (at most ${plural(report.redriveCap, 'redrive')} per message)`,
-      );
-      for (const line of table(
-        ['', 'id', 'to', 'type', 'code', 'key', 'redrive'],
-        report.results.map((r) => [
-          r.outcome === 'would-redrive' ? 'would re-drive' : r.outcome,
-          r.id,
-          r.originalTopic,
-          r.messageType ?? '(none)',
-          r.code,
-          short(r.key === '' ? '(none)' : r.key, 36),
-          r.outcome === 'refused' ? (r.reason ?? '') : `#${r.redriveCount}`,
-        ]),
-      ))
-        console.log(`  ${line}`);
+      print(redriveReportLines(client.service, report));
       done += report.results.filter((r) => r.outcome === 'redriven').length;
       planned += report.results.filter((r) => r.outcome === 'would-redrive').length;
       refused += report.results.filter((r) => r.outcome === 'refused').length;
     } else {
       const report = await client.post<PurgeReport>('/admin/dead-letters/purge', request);
       if (report.purged.length === 0) continue;
-      console.log(client.service);
-      for (const line of table(
-        ['', 'id', 'status', 'type', 'code', 'key'],
-        report.purged.map((p) => [
-          apply ? 'purged' : 'would purge',
-          p.id,
-          p.status,
-          p.messageType ?? '(none)',
-          p.code,
-          short(p.key === '' ? '(none)' : p.key, 36),
-        ]),
-      ))
-        console.log(`  ${line}`);
-      for (const cut of report.deleted)
-        console.log(
-          `  ${apply ? 'deleted' : 'would delete'} ${cut.topic} partition ${cut.partition} below offset ${cut.before} (every record there handled)`,
-        );
+      print(purgeReportLines(client.service, report, apply));
       if (apply) done += report.purged.length;
       else planned += report.purged.length;
     }
   }
-  const noun = command === 'redrive' ? 're-drive' : 'purge';
-  if (done + planned + refused === 0) console.log(`nothing to ${noun}: no dead letter matched`);
-  else if (!apply)
-    console.log(
-      `\nDRY RUN: nothing was changed. ${plural(planned, 'dead letter')} would be ${command === 'redrive' ? 're-driven' : 'purged'}` +
-        `${refused > 0 ? `, ${refused} refused` : ''}; add --apply to do it.`,
-    );
-  else
-    console.log(
-      `\nAPPLIED: ${plural(done, 'dead letter')} ${command === 'redrive' ? 're-driven' : 'purged'}${refused > 0 ? `, ${refused} refused` : ''}.`,
-    );
+  print(actionTotalLines(command, apply, { done, planned, refused }));
   if (apply && refused > 0)
     throw new AdminCliError(`${plural(refused, 'dead letter')} refused by the redrive cap`);
 }
@@ -414,7 +214,7 @@ async function main(args: readonly string[], env: Env = process.env): Promise<vo
       const reached = await listAll(services, text === '' ? '' : `?${text}`, env);
       reached.forEach(({ client, listing }, i) => {
         if (i > 0) console.log('');
-        printListing(client.service, listing);
+        print(listingLines(client.service, listing));
       });
       return;
     }
@@ -424,9 +224,11 @@ async function main(args: readonly string[], env: Env = process.env): Promise<vo
       const reached = await listAll(services, '', env);
       const [client] = [...owners(reached, [id]).keys()];
       if (client === undefined) throw new AdminCliError(`no dead letter ${id}`);
-      printDetail(
-        client.service,
-        await client.get<Detail>(`/admin/dead-letters/${encodeURIComponent(id)}`),
+      print(
+        detailLines(
+          client.service,
+          await client.get<Detail>(`/admin/dead-letters/${encodeURIComponent(id)}`),
+        ),
       );
       return;
     }
