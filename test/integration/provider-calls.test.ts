@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTBOX_MIGRATIONS } from '@order-saga/outbox';
-import { INBOX_MIGRATIONS } from '@order-saga/inbox';
 import {
   BreakerOpenError,
   SharedCircuitBreaker,
@@ -11,14 +9,12 @@ import {
   retryPolicy,
 } from '@order-saga/resilience';
 import { ProviderCalls } from '../../services/payments-adapter/src/payments/application/provider-calls.ts';
-import { CreatePayments1732780100000 } from '../../services/payments-adapter/src/payments/infrastructure/migrations/1732780100000-create-payments.ts';
-import { RefundOutcome1764547300000 } from '../../services/payments-adapter/src/payments/infrastructure/migrations/1764547300000-refund-outcome.ts';
-import { PaymentWebhooks1764576000000 } from '../../services/payments-adapter/src/payments/infrastructure/migrations/1764576000000-payment-webhooks.ts';
 import {
   PaymentProviderClient,
   ProviderUnavailableError,
 } from '../../services/payments-adapter/src/payments/infrastructure/payment-provider.client.ts';
 import { PaymentRepository } from '../../services/payments-adapter/src/payments/infrastructure/payment.repository.ts';
+import { migratePaymentsSchema } from './support/payments-schema.ts';
 import { scratch, type Scratch } from './support/scratch.ts';
 
 // The adapter's in-call retries against a real HTTP stand-in whose answers each test scripts,
@@ -46,16 +42,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   s = await scratch('provider_calls');
-  const runner = s.db.createQueryRunner();
-  for (const Migration of [
-    ...OUTBOX_MIGRATIONS,
-    ...INBOX_MIGRATIONS,
-    CreatePayments1732780100000,
-    RefundOutcome1764547300000,
-    PaymentWebhooks1764576000000,
-  ])
-    await new Migration().up(runner);
-  await runner.release();
+  await migratePaymentsSchema(s);
   client = new PaymentProviderClient(
     `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     1_000,

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope } from '@order-saga/contracts';
-import { INBOX_MIGRATIONS, InboxTransactions } from '@order-saga/inbox';
-import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
+import { InboxTransactions } from '@order-saga/inbox';
+import { OutboxWriter } from '@order-saga/outbox';
 import { SharedCircuitBreaker, breakerPolicy, retryPolicy } from '@order-saga/resilience';
 import { ProviderCalls } from '../../services/payments-adapter/src/payments/application/provider-calls.ts';
 import {
@@ -12,10 +12,9 @@ import {
   RefundRefusedError,
 } from '../../services/payments-adapter/src/payments/application/refund-payment.handler.ts';
 import { RetryRefundHandler } from '../../services/payments-adapter/src/payments/application/retry-refund.handler.ts';
-import { CreatePayments1732780100000 } from '../../services/payments-adapter/src/payments/infrastructure/migrations/1732780100000-create-payments.ts';
-import { RefundOutcome1764547300000 } from '../../services/payments-adapter/src/payments/infrastructure/migrations/1764547300000-refund-outcome.ts';
 import { PaymentProviderClient } from '../../services/payments-adapter/src/payments/infrastructure/payment-provider.client.ts';
 import { PaymentRepository } from '../../services/payments-adapter/src/payments/infrastructure/payment.repository.ts';
+import { migratePaymentsSchema } from './support/payments-schema.ts';
 import { scratch, type Scratch } from './support/scratch.ts';
 
 /**
@@ -62,15 +61,7 @@ let retries: RetryRefundHandler;
 beforeAll(async () => {
   await new Promise<void>((done) => sim.server.listen(0, '127.0.0.1', done));
   s = await scratch('refund_retry');
-  const runner = s.db.createQueryRunner();
-  for (const Migration of [
-    ...OUTBOX_MIGRATIONS,
-    ...INBOX_MIGRATIONS,
-    CreatePayments1732780100000,
-    RefundOutcome1764547300000,
-  ])
-    await new Migration().up(runner);
-  await runner.release();
+  await migratePaymentsSchema(s);
   await s.db.query(
     `INSERT INTO payments (id, order_id, amount, currency, payment_method, items, status, provider_payment_id)
      VALUES ($1, $2, 1500, 'EUR', 'pm_card_visa', '[]', 'CONFIRMED', 'pay_1')`,
