@@ -5,6 +5,7 @@ import {
   childContext,
   formatTraceparent,
   parseTraceparent,
+  type TraceContext,
 } from '@order-saga/observability';
 
 /**
@@ -21,5 +22,23 @@ export function causedBy(cause: AnyEnvelope, source: string): Causation {
     traceparent:
       activeTraceparent() ?? formatTraceparent(childContext(parseTraceparent(cause.traceparent))),
     tracestate: activeTracestate() ?? cause.tracestate,
+  };
+}
+
+/**
+ * Metadata for a message no message caused (a sweeper's clock, an operator's retry): no causation
+ * id, yet it continues its saga's correlation and trace, as a new span under `parent` (without
+ * one, a new trace).
+ */
+export function causedWithoutMessage(
+  source: string,
+  correlationId: string,
+  parent: TraceContext | undefined,
+): Causation {
+  return {
+    source,
+    correlationId,
+    causationId: null,
+    traceparent: formatTraceparent(childContext(parent)),
   };
 }

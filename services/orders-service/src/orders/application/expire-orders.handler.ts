@@ -1,11 +1,7 @@
 import { createEnvelope } from '@order-saga/contracts';
 import { decideLockedBatch, type TransactionRunner } from '@order-saga/persistence';
-import {
-  childContext,
-  formatTraceparent,
-  type Logger,
-  type SagaMetrics,
-} from '@order-saga/observability';
+import { causedWithoutMessage } from '@order-saga/messaging';
+import type { Logger, SagaMetrics } from '@order-saga/observability';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { ORDER_SAGA, compensationOrder } from '@order-saga/saga-definition';
 import type { OrderRepository } from '../infrastructure/order.repository';
@@ -44,14 +40,11 @@ export class ExpireOrdersHandler {
           'OrderDeadlineExceeded',
           order.id,
           { orderId: order.id, deadline: order.deadline.toISOString(), compensations },
-          {
-            source: SERVICE.name,
-            correlationId: order.correlationId,
-            causationId: null,
-            traceparent: formatTraceparent(
-              childContext({ traceId: order.traceId, spanId: '0'.repeat(16), sampled: true }),
-            ),
-          },
+          causedWithoutMessage(SERVICE.name, order.correlationId, {
+            traceId: order.traceId,
+            spanId: '0'.repeat(16),
+            sampled: true,
+          }),
         );
         const { result: advance, messages = [] } = await advanceOrder(
           tx,

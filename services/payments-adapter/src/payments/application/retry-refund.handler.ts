@@ -1,10 +1,5 @@
-import {
-  childContext,
-  formatTraceparent,
-  parseTraceparent,
-  type Logger,
-  type SagaMetrics,
-} from '@order-saga/observability';
+import { causedWithoutMessage } from '@order-saga/messaging';
+import { parseTraceparent, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { DependencyUnavailableError } from '@order-saga/messaging';
 import type { TransactionRunner } from '@order-saga/persistence';
 import { BreakerOpenError } from '@order-saga/resilience';
@@ -43,12 +38,11 @@ export class RetryRefundHandler {
       return { outcome: 'not-failed', status: payment.status };
     const reason = payment.refundReason ?? 'DEADLINE_EXCEEDED';
     const context = payment.refundContext;
-    const causation = {
-      source: SERVICE.name,
-      correlationId: context?.correlationId ?? orderId,
-      causationId: null,
-      traceparent: formatTraceparent(childContext(parseTraceparent(context?.traceparent))),
-    };
+    const causation = causedWithoutMessage(
+      SERVICE.name,
+      context?.correlationId ?? orderId,
+      parseTraceparent(context?.traceparent),
+    );
     const log = this.logger.child({ orderId, correlationId: causation.correlationId });
     let result: Awaited<ReturnType<RefundPaymentHandler['refundOnce']>>;
     try {

@@ -1,10 +1,5 @@
-import {
-  childContext,
-  formatTraceparent,
-  parseTraceparent,
-  type Logger,
-  type SagaMetrics,
-} from '@order-saga/observability';
+import { causedWithoutMessage } from '@order-saga/messaging';
+import { parseTraceparent, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { decideLockedBatch, type TransactionRunner } from '@order-saga/persistence';
 import type { OutboxWriter } from '@order-saga/outbox';
 import { decide } from '../domain/order-saga';
@@ -38,12 +33,11 @@ export class ExpireSagasHandler {
         if (!decision.apply) return undefined;
         await this.sagas.save(tx, decision.state, undefined);
         // No message caused this one: the clock did. It still joins the order's trace.
-        const causation = {
-          source: SERVICE.name,
-          correlationId: state.order.correlationId ?? state.order.orderId,
-          causationId: null,
-          traceparent: formatTraceparent(childContext(parseTraceparent(state.order.traceparent))),
-        };
+        const causation = causedWithoutMessage(
+          SERVICE.name,
+          state.order.correlationId ?? state.order.orderId,
+          parseTraceparent(state.order.traceparent),
+        );
         await this.outbox.append(
           tx,
           decision.outputs.map((output) =>
