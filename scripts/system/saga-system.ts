@@ -3,12 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
-import { ALL_TOPICS } from '../../packages/contracts/src/topics.ts';
 import { resolveStackEndpoints } from '../stack/endpoints.ts';
-import { ensureTopics } from '../stack/kafka-topics.ts';
 import { removeScrapeTargets, writeScrapeTargets } from '../stack/scrape-targets.ts';
+import { createRunState } from './run-state.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -114,49 +111,6 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-/** A fresh database per suite run: suites never share rows, and nothing is cleaned by hand. */
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new Client({ connectionString: withDatabase(adminUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await client.end();
-  }
-  return withDatabase(adminUrl, name);
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new Client({ connectionString: withDatabase(adminUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
-  const admin = new Kafka({
-    clientId: 'saga-test-cleanup',
-    brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /**
  * `node --import @order-saga/observability/tracing dist/main.js` from the service's folder: the
  * same command line as `npm start` and the container image, so the OpenTelemetry SDK is loaded
@@ -250,33 +204,17 @@ export async function startSagaSystem(
   const logDir = options.logDir ?? join(ROOT, '.stack', 'test-logs', runId);
   mkdirSync(logDir, { recursive: true });
 
-  await ensureTopics(
-    brokers,
-    ALL_TOPICS.map((topic) => `${topicPrefix}${topic}`),
-    options.partitions ?? 6,
-  );
-  const adminUrl = endpoints.postgres.urls.orders;
   const mode = options.mode ?? 'choreography';
-  const dbNames = {
-    orders: `orders_${runId}`,
-    payments: `payments_${runId}`,
-    fulfillment: `fulfillment_${runId}`,
-    saga: `saga_${runId}`,
-  };
-  const databases = isolated
-    ? {
-        orders: await createDatabase(adminUrl, dbNames.orders),
-        payments: await createDatabase(adminUrl, dbNames.payments),
-        fulfillment: await createDatabase(adminUrl, dbNames.fulfillment),
-        // Only the orchestrator owns a saga database; dropRunState skips what was never made.
-        ...(mode === 'orchestration' ? { saga: await createDatabase(adminUrl, dbNames.saga) } : {}),
-      }
-    : {
-        orders: endpoints.postgres.urls.orders,
-        payments: endpoints.postgres.urls.payments,
-        fulfillment: endpoints.postgres.urls.fulfillment,
-        saga: endpoints.postgres.urls.saga,
-      };
+  const runState = await createRunState({
+    runId,
+    isolated,
+    topicPrefix,
+    brokers,
+    partitions: options.partitions ?? 6,
+    withSagaDatabase: mode === 'orchestration',
+    endpoints,
+  });
+  const { databases } = runState;
 
   const names: ProcessName[] = [
     'payment-provider-sim',
@@ -325,13 +263,6 @@ export async function startSagaSystem(
     'saga-orchestrator': { ...common, DATABASE_URL: databases.saga },
   };
 
-  /** Per-run databases and topics go with the run, unless KEEP_TEST_STATE=1 keeps them to debug. */
-  async function dropRunState(): Promise<void> {
-    if (!isolated || process.env['KEEP_TEST_STATE'] === '1') return;
-    for (const name of Object.values(dbNames)) await dropDatabase(adminUrl, name);
-    await deleteTopics(brokers, topicPrefix);
-  }
-
   const services = {} as Record<ProcessName, RunningService>;
   for (const name of names) {
     const spec: Omit<RunningService, 'process'> = {
@@ -361,7 +292,7 @@ export async function startSagaSystem(
       await Promise.all(names.map((name) => waitReady(services[name])));
   } catch (error) {
     await Promise.all(names.map((name) => terminate(services[name].process, 'SIGKILL')));
-    await dropRunState();
+    await runState.drop();
     throw error;
   }
   // The stack's Prometheus scrapes this run from now on (file-based discovery), until stop().
@@ -429,7 +360,7 @@ export async function startSagaSystem(
       removeScrapeTargets(runId);
       await Promise.all(replicas.map((replica) => terminate(replica.process, 'SIGTERM')));
       await Promise.all(names.map((name) => terminate(services[name].process, 'SIGTERM')));
-      await dropRunState();
+      await runState.drop();
     },
   };
 }
