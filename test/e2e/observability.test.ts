@@ -288,6 +288,9 @@ const NOT_EXERCISED: Record<string, string> = {
     'Redis answers in a healthy run (test/integration/shared-circuit-breaker)',
   saga_deadlines_exceeded_total:
     'no saga outlives its deadline in a healthy run (test/e2e/saga-deadlines)',
+  consumer_transaction_records:
+    'a light steady load seldom finds two records of one partition in a fetch (test/integration/batch-apply)',
+  consumer_batch_fallbacks_total: 'no batch fails in a healthy run (test/integration/batch-apply)',
   readiness_source_errors_total:
     'natively the adapter probes over HTTP, no watch to fail (test/e2e/provider-readiness)',
 };
