@@ -13,8 +13,10 @@ export interface BenchArgs {
   readonly noSteps: boolean;
   readonly matrix: boolean;
   readonly profile: boolean;
+  /** Empty when not given: on, or the matrix's two settings. */
   readonly tracing: string;
   readonly partitions: string;
+  /** Empty when not given: choreography, or the matrix's two modes. */
   readonly mode: string;
   readonly rates: string;
   readonly seconds: string;
@@ -111,9 +113,9 @@ export function readArgs(): BenchArgs {
       'no-steps': { type: 'boolean', default: false },
       matrix: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
-      tracing: { type: 'string', default: 'on' },
+      tracing: { type: 'string', default: '' },
       partitions: { type: 'string', default: '6' },
-      mode: { type: 'string', default: 'choreography' },
+      mode: { type: 'string', default: '' },
       rates: { type: 'string', default: '50,100,200' },
       seconds: { type: 'string', default: '' },
       env: { type: 'string', multiple: true, default: [] },
@@ -131,12 +133,16 @@ export function runSettings(args: BenchArgs): RunSettings {
   if (!Number.isInteger(partitions) || partitions < 1)
     throw new Error(`--partitions must be a positive integer, got ${args.partitions}`);
   const serviceEnv = parseEnv(args.env);
-  const mode = args.mode;
+  // --matrix runs every mode and tracing setting: one of them given as well would be ignored.
+  if (args.matrix && (args.mode !== '' || args.tracing !== ''))
+    throw new Error('--matrix runs both modes with tracing on and off: drop --mode and --tracing');
+  const mode = args.mode === '' ? 'choreography' : args.mode;
   if (mode !== 'choreography' && mode !== 'orchestration')
     throw new Error(`--mode must be choreography or orchestration, got ${mode}`);
-  if (args.tracing !== 'on' && args.tracing !== 'off')
-    throw new Error(`--tracing must be on or off, got ${args.tracing}`);
-  return { partitions, serviceEnv, mode, tracing: args.tracing === 'off' ? 'off' : 'default' };
+  const tracing = args.tracing === '' ? 'on' : args.tracing;
+  if (tracing !== 'on' && tracing !== 'off')
+    throw new Error(`--tracing must be on or off, got ${tracing}`);
+  return { partitions, serviceEnv, mode, tracing: tracing === 'off' ? 'off' : 'default' };
 }
 
 /** `SERVICE:KEY=VALUE` specs, merged per service; `*` means every process of the run. */
