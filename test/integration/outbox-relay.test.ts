@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope, type Envelope } from '@order-saga/contracts';
 import { KafkaPublisher, type OutgoingRecord } from '@order-saga/messaging';
-import { queryRows } from '@order-saga/persistence';
+import { queryRows, type TransactionRunner } from '@order-saga/persistence';
 import { OUTBOX_V1, OutboxRelay, OutboxWriter } from '@order-saga/outbox';
 import { waitFor } from '../../scripts/system/wait.ts';
 import { readTopics } from '../support/topic-reader.ts';
@@ -131,6 +131,58 @@ describe('outbox relay', () => {
       new Set(envelopes.map((e) => e.id)),
     );
     expect(messages).toHaveLength(10);
+  });
+
+  it('publishes a burst of commits that notified before its claim in one cycle', async () => {
+    // Counts the relay's cycles (each is one transaction) and holds the first one back before
+    // its claim until every commit of the burst has notified.
+    let cycles = 0;
+    let holding = false;
+    let release = (): void => undefined;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const counting: TransactionRunner = {
+      query: (sql, parameters) => s.db.query(sql, parameters),
+      async transaction(work) {
+        cycles += 1;
+        if (holding) await hold;
+        return s.db.transaction(work);
+      },
+    };
+    const publisher = new KafkaPublisher(s.kafka);
+    await publisher.connect();
+    // A poll far beyond the test's waits: only notifications wake this relay.
+    const burst = new OutboxRelay({
+      db: counting,
+      databaseUrl: s.url,
+      publisher,
+      logger: s.logger,
+      metrics: s.metrics,
+      pollIntervalMs: 120_000,
+    });
+    await burst.start();
+    const woke = () => Promise.resolve(cycles > 0 ? true : undefined);
+    await waitFor('the first drain', woke);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    holding = true;
+    cycles = 0;
+    const writer = new OutboxWriter(s.prefix);
+    for (let i = 0; i < 10; i++)
+      await s.db.transaction((tx) => writer.append(tx, [fulfilled(randomUUID(), 3000 + i)]));
+    await waitFor('the relay to wake', woke);
+    // Every NOTIFY reaches the LISTEN connection well within this (same machine).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await waitFor(
+      'the burst to be published',
+      async () => ((await unpublished()) === 0 ? true : undefined),
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await burst.stop();
+    await publisher.disconnect();
+    // Before: one more cycle for the notifications that arrived during the first, claiming none.
+    expect(cycles).toBe(1);
   });
 
   it('listens again after losing its LISTEN connection, so commits still wake it at once', async () => {

@@ -62,6 +62,14 @@ export class OutboxRelay {
   private readonly stopping = new AbortController();
   private listener: Client | undefined;
   private wake: (() => void) | undefined;
+  /**
+   * Notifications received, and how many of them had been received when the last claim was
+   * sent. A NOTIFY arrives after its transaction committed, so a claim sent after it sees that
+   * transaction's rows: a burst of commits that all notified before the claim needs no second
+   * cycle (which would claim nothing: BEGIN, an empty claim, COMMIT).
+   */
+  private notifications = 0;
+  private claimedAfter = 0;
   private loop: Promise<void> | undefined;
   private housekeepingTimer: NodeJS.Timeout | undefined;
 
@@ -96,7 +104,7 @@ export class OutboxRelay {
     const { logger } = this.options;
     const signal = this.stopping.signal;
     while (!signal.aborted) {
-      const woken = this.nextWake();
+      let woken = this.nextWake();
       try {
         await retry(() => this.drain(), this.options.publishRetry ?? DEFAULT_PUBLISH_RETRY, {
           signal,
@@ -109,17 +117,23 @@ export class OutboxRelay {
       } catch {
         continue; // stopping (the publish policy is never exhausted)
       }
-      await woken;
+      // Woken by notifications the last claim already covered: wait for the next one instead.
+      while (
+        (await woken) === 'notified' &&
+        !signal.aborted &&
+        this.notifications === this.claimedAfter
+      )
+        woken = this.nextWake();
     }
   }
 
   /** Resolves on the next NOTIFY, the poll interval, or stop(), whichever comes first. */
-  private nextWake(): Promise<void> {
+  private nextWake(): Promise<'notified' | 'poll'> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 1_000);
+      const timer = setTimeout(() => resolve('poll'), this.options.pollIntervalMs ?? 1_000);
       this.wake = () => {
         clearTimeout(timer);
-        resolve();
+        resolve('notified');
       };
     });
   }
@@ -131,6 +145,7 @@ export class OutboxRelay {
       // the scan) and claims the oldest unpublished rows. Another replica holding the lock yields
       // no rows. The outer `published_at IS NULL` is rechecked on rows a replica that just
       // finished has published, so they are not claimed twice. Any failure below rolls it back.
+      this.claimedAfter = this.notifications;
       const claimed = await queryRows<OutboxRow>(
         tx,
         `WITH relay_lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($2) AS held)
@@ -178,7 +193,10 @@ export class OutboxRelay {
     };
     client.on('error', lost);
     client.on('end', () => lost());
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => {
+      this.notifications += 1;
+      this.wake?.();
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
