@@ -47,10 +47,11 @@ export async function advanceOrder(
   causation: Causation,
 ): Promise<Effects<Advance>> {
   const active = ACTIVE.has(order.status);
-  await orders.updateSteps(tx, order.id, stepUpdates(input.message, input, order.steps, active));
+  const steps = stepUpdates(input.message, input, order.steps, active);
   const plan = planTransition(order.status, input.fact);
   const to = plan.hops[plan.hops.length - 1];
   if (to === undefined) {
+    await orders.recordProgress(tx, order.id, steps);
     const role = classifyFact(ORDER_SAGA, input.message)?.role;
     const late =
       !active && order.status !== 'FULFILLED' && (role === 'succeeded' || role === 'started');
@@ -58,7 +59,13 @@ export async function advanceOrder(
     return { result: { applied: false, from: order.status, late } };
   }
   const reason = plan.reason ?? order.reason;
-  await orders.recordTransitions(tx, order.id, order.status, plan.hops, plan.reason ?? null, cause);
+  // The timeline and the transitions in one statement (one round trip per fact, not two).
+  await orders.recordProgress(tx, order.id, steps, {
+    from: order.status,
+    hops: plan.hops,
+    reason: plan.reason ?? null,
+    cause,
+  });
   const last = await lastWord(tx, orders, order, to, reason, causation);
   return {
     result: { applied: true, from: order.status, to, reason },

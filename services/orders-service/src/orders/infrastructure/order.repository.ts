@@ -107,6 +107,29 @@ const STEP_ORDER = [
   ...[...ORDER_SAGA.steps].reverse().map((step) => step.compensation.name),
 ];
 
+// started_at is set when a step is first seen in progress or done; finished_at when done.
+// Parameters: $1 the order, $2-$5 the updates' names, statuses, attempts and details.
+const STEPS_UPSERT = `
+  INSERT INTO saga_steps AS s (order_id, name, status, attempts, detail, started_at, finished_at)
+  SELECT $1, name, status, COALESCE(attempts, 0), detail, now(),
+         CASE WHEN status IN ('PENDING', 'IN_PROGRESS') THEN NULL ELSE now() END
+  FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS u(name, status, attempts, detail)
+  ON CONFLICT (order_id, name) DO UPDATE SET
+    status = EXCLUDED.status,
+    attempts = GREATEST(s.attempts, EXCLUDED.attempts),
+    detail = COALESCE(EXCLUDED.detail, s.detail),
+    started_at = COALESCE(s.started_at, EXCLUDED.started_at),
+    finished_at = COALESCE(EXCLUDED.finished_at, s.finished_at)
+  WHERE saga_step_rank(s.status) < saga_step_rank(EXCLUDED.status)`;
+
+/** A move of the state machine: the hops from `from`, and the message that caused them. */
+export interface Transition {
+  readonly from: OrderStatus;
+  readonly hops: readonly OrderStatus[];
+  readonly reason: CancellationReason | null;
+  readonly cause: Cause;
+}
+
 /** SQL for the orders aggregate. Every write takes the caller's transaction. */
 export class OrderRepository {
   async insert(tx: SqlExecutor, order: OrderRecord): Promise<void> {
@@ -216,46 +239,46 @@ export class OrderRepository {
     return rows.length > 0;
   }
 
-  async recordTransitions(
+  /**
+   * A fact's effect on a locked order, in one round trip: its steps (the timeline) and, when the
+   * state machine moves, the transitions with their cause and the order's new status.
+   */
+  async recordProgress(
     tx: SqlExecutor,
     id: string,
-    from: OrderStatus,
-    hops: readonly OrderStatus[],
-    reason: CancellationReason | null,
-    cause: Cause,
+    steps: readonly StepUpdate[],
+    transition?: Transition,
   ): Promise<void> {
+    const stepValues = [
+      steps.map((u) => u.name),
+      steps.map((u) => u.status),
+      steps.map((u) => u.attempts ?? null),
+      steps.map((u) => u.detail ?? null),
+    ];
+    if (transition === undefined) {
+      if (steps.length > 0) await tx.query(STEPS_UPSERT, [id, ...stepValues]);
+      return;
+    }
+    const { from, hops, reason, cause } = transition;
     const previous = [from, ...hops.slice(0, -1)];
+    // Data-modifying CTEs on three different tables: one statement, one snapshot, the same rows
+    // written as by three statements in a row (none of them reads what another writes).
     await tx.query(
-      `WITH t AS (
+      `WITH steps AS (${STEPS_UPSERT}),
+       transitions AS (
          INSERT INTO order_transitions (order_id, from_status, to_status, reason, message_id, message_type)
-         SELECT $1, f, t, $4, $5, $6 FROM unnest($2::text[], $3::text[]) AS h(f, t)
+         SELECT $1, f, t, $8, $9, $10 FROM unnest($6::text[], $7::text[]) AS h(f, t)
        )
-       UPDATE orders SET status = $7, reason = COALESCE($4, reason), updated_at = now() WHERE id = $1`,
-      [id, previous, hops, reason, cause.messageId, cause.type, hops[hops.length - 1]],
-    );
-  }
-
-  async updateSteps(tx: SqlExecutor, id: string, updates: readonly StepUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    // started_at is set when a step is first seen in progress or done; finished_at when done.
-    await tx.query(
-      `INSERT INTO saga_steps AS s (order_id, name, status, attempts, detail, started_at, finished_at)
-       SELECT $1, name, status, COALESCE(attempts, 0), detail, now(),
-              CASE WHEN status IN ('PENDING', 'IN_PROGRESS') THEN NULL ELSE now() END
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS u(name, status, attempts, detail)
-       ON CONFLICT (order_id, name) DO UPDATE SET
-         status = EXCLUDED.status,
-         attempts = GREATEST(s.attempts, EXCLUDED.attempts),
-         detail = COALESCE(EXCLUDED.detail, s.detail),
-         started_at = COALESCE(s.started_at, EXCLUDED.started_at),
-         finished_at = COALESCE(EXCLUDED.finished_at, s.finished_at)
-       WHERE saga_step_rank(s.status) < saga_step_rank(EXCLUDED.status)`,
+       UPDATE orders SET status = $11, reason = COALESCE($8, reason), updated_at = now() WHERE id = $1`,
       [
         id,
-        updates.map((u) => u.name),
-        updates.map((u) => u.status),
-        updates.map((u) => u.attempts ?? null),
-        updates.map((u) => u.detail ?? null),
+        ...stepValues,
+        previous,
+        hops,
+        reason,
+        cause.messageId,
+        cause.type,
+        hops[hops.length - 1],
       ],
     );
   }
