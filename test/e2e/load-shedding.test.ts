@@ -31,6 +31,8 @@ beforeAll(async () => {
     env: {
       'orders-service': {
         ORDERS_MAX_IN_FLIGHT: String(BOUND),
+        // The backlog's bound alone (the pool's is test/e2e/load-shedding-pool).
+        ORDERS_MAX_POOL_WAITING: '0',
         ORDERS_SHED_RETRY_AFTER_SECONDS: String(RETRY_AFTER),
         // Samples the backlog (and so the door's count) five times a second.
         SAGA_SWEEP_INTERVAL_MS: '200',
@@ -55,14 +57,16 @@ async function ordersOf(customerId: string): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-/** A sample of orders-service's /metrics without labels of its own (0 if absent). */
-async function gauge(name: string): Promise<number> {
+/** A sample of orders-service's /metrics, of the series whose labels include `label` (0 if absent). */
+async function gauge(name: string, label = ''): Promise<number> {
   const { body } = await http<string>(`${system.ordersUrl}/metrics`);
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  const line = body
+    .split('\n')
+    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(label));
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
-const shedCount = () => gauge('orders_shed_total');
+const shedCount = () => gauge('orders_shed_total', 'bound="backlog"');
 
 const place = (customerId: string, headers: Record<string, string> = {}) =>
   postOrder(

@@ -281,7 +281,8 @@ const NOT_EXERCISED: Record<string, string> = {
     'exported at zero; no operator re-drives in a healthy run (test/e2e/dead-letter-redrive)',
   idempotent_replays_total: 'this load sends no Idempotency-Key (test/e2e/idempotency-key)',
   idempotency_cache_errors_total: 'Redis answers in a healthy run (test/e2e/idempotency-key)',
-  orders_shed_total: 'the load stays under ORDERS_MAX_IN_FLIGHT (test/e2e/load-shedding)',
+  orders_shed_total:
+    'the load stays under ORDERS_MAX_IN_FLIGHT and ORDERS_MAX_POOL_WAITING (test/e2e/load-shedding, load-shedding-pool)',
   circuit_breaker_transitions_total:
     'a healthy provider never trips the breaker (test/e2e/provider-outage)',
   circuit_breaker_shared_state_errors_total:

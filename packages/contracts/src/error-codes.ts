@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   'SERVICE.STARTING':
     'the service is booting and waits for its database or broker (see /health/ready); retry',
   'SERVICE.OVERLOADED':
-    'more sagas are unfinished than the service accepts; nothing changed, retry after Retry-After',
+    'the service is at capacity (too many unfinished sagas, or too many requests queued for a database connection); nothing changed, retry after Retry-After',
   'INTERNAL.UNEXPECTED': 'a bug or an outage; the details are in the service log',
 
   // orders-service API.

@@ -26,6 +26,16 @@ export class DependencyUnavailableError extends Error {
   override readonly name: string = 'DependencyUnavailableError';
 }
 
+/**
+ * The service itself is at capacity right now (every pooled database connection stayed busy
+ * while the database kept answering): the message is fine and so is every dependency. It is
+ * retried with backoff without spending attempts (a message must not be dead-lettered because
+ * its consumer was busy), and it is not an outage: nothing reports a dependency as down for it.
+ */
+export class ServiceBusyError extends Error {
+  override readonly name: string = 'ServiceBusyError';
+}
+
 export function errorCode(error: unknown): string {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string')
     return error.code;

@@ -198,7 +198,11 @@ export class SagaMetrics {
 
   readonly ordersShed = new Counter({
     name: 'orders_shed_total',
-    help: 'POST /orders answered 503 because the saga backlog was past ORDERS_MAX_IN_FLIGHT',
+    help:
+      'POST /orders answered 503 SERVICE.OVERLOADED, by the bound it hit: backlog ' +
+      '(ORDERS_MAX_IN_FLIGHT unfinished sagas) or pool (ORDERS_MAX_POOL_WAITING requests queued ' +
+      'for a database connection, or the pool timeout while the database answered)',
+    labelNames: ['bound'] as const,
     registers: [this.registry],
   });
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Logger } from '@order-saga/observability';
+import { classifyPoolTimeouts, pgPoolOf } from './pool-saturation';
 
 export interface DatabaseOptions {
   readonly url: string;
@@ -49,12 +50,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
       migrationsRun: false,
       extra: {
         max: options.poolSize,
-        // Also a checkout: a database that does not answer is reported as unavailable in seconds.
+        // Also a checkout's wait: a database that does not answer is reported as unavailable in
+        // seconds; a full pool whose connections still come back is reported as saturated.
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         keepAlive: true,
       },
     });
     await dataSource.initialize();
+    // A queue timeout while the database answers is saturation, not an outage (see there).
+    const pool = pgPoolOf(dataSource);
+    if (pool !== undefined) classifyPoolTimeouts(pool);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied)
       options.logger.info({ migration: migration.name }, 'db.migrated');

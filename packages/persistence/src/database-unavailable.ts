@@ -1,3 +1,5 @@
+import { isPoolSaturated } from './pool-saturation';
+
 /**
  * Whether an error means "the database cannot be reached right now" rather than "this statement
  * failed": the server is down, restarting, refusing connections or cut off. Callers treat such an
@@ -6,6 +8,9 @@
  * serialization failure) keeps its usual treatment.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // A full pool whose connections keep coming back: the database answers, the service is busy.
+  // Its cause is pg-pool's queue timeout, which alone would read as an outage.
+  if (isPoolSaturated(error)) return false;
   for (const candidate of causes(error)) {
     const code = codeOf(candidate);
     if (code !== undefined && (NETWORK_CODES.has(code) || isUnavailableSqlState(code))) return true;
@@ -30,6 +35,7 @@ const NETWORK_CODES = new Set([
 // node-postgres raises these as plain Errors, without a code.
 const PG_CONNECTION_MESSAGES = [
   'Connection terminated',
+  // pg-pool's queue timeout, when no connection came back meanwhile (else PoolSaturatedError).
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',

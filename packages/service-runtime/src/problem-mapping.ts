@@ -1,11 +1,15 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { ErrorCode } from '@order-saga/contracts';
-import { isDatabaseUnavailable } from '@order-saga/persistence';
+import { isDatabaseUnavailable, isPoolSaturated } from '@order-saga/persistence';
 import { ProblemError } from './problem';
 
 // Seconds a client should wait before retrying while the database is unreachable: a restart or
 // failover takes a few seconds; asking sooner only adds load to the recovery.
 const DATABASE_RETRY_AFTER_S = 2;
+
+// Seconds a client should wait after a request that found every pooled connection busy: the
+// queue in front of the pool drains within a second or two once new arrivals back off.
+const SATURATED_RETRY_AFTER_S = 2;
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.NOT_FOUND]: 'ROUTE.NOT_FOUND',
@@ -32,6 +36,20 @@ export function toProblem(error: unknown): {
     return {
       problem: new ProblemError(status, code, error.message, { cause: error }),
       unexpected: status >= 500,
+      outage: false,
+    };
+  }
+  // The request waited for a pooled connection that never came free while the database kept
+  // answering the others: the service is at capacity, not cut off. Nothing was sent for it.
+  if (isPoolSaturated(error)) {
+    return {
+      problem: new ProblemError(503, 'SERVICE.OVERLOADED', 'The service is at capacity', {
+        detail:
+          'every database connection stayed busy; nothing was changed, retry after the time in Retry-After',
+        headers: { 'retry-after': String(SATURATED_RETRY_AFTER_S) },
+        cause: error,
+      }),
+      unexpected: false,
       outage: false,
     };
   }

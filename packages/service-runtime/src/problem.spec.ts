@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundException } from '@nestjs/common';
+import { POOL_QUEUE_TIMEOUT_MESSAGE, PoolSaturatedError } from '@order-saga/persistence';
 import { ProblemError, problemBody } from './problem';
 import { toProblem } from './problem-mapping';
 
@@ -28,6 +29,27 @@ describe('ProblemError', () => {
     expect(toProblem(framework).problem).toMatchObject({
       code: 'ROUTE.NOT_FOUND',
       cause: framework,
+    });
+  });
+
+  it('a saturated pool is the service at capacity (503 SERVICE.OVERLOADED), not a database outage', () => {
+    const timeout = new Error(POOL_QUEUE_TIMEOUT_MESSAGE);
+    const saturated = new PoolSaturatedError(
+      { size: 10, total: 10, idle: 0, waiting: 40, answering: true },
+      5_000,
+      {
+        cause: timeout,
+      },
+    );
+    const wrapped = Object.assign(new Error('query failed'), { driverError: saturated });
+    const mapped = toProblem(wrapped);
+    expect(mapped).toMatchObject({ unexpected: false, outage: false });
+    expect(mapped.problem).toMatchObject({ status: 503, code: 'SERVICE.OVERLOADED' });
+    expect(mapped.problem.headers).toEqual({ 'retry-after': '2' });
+    // The same queue timeout with no connection coming back meanwhile is an outage.
+    expect(toProblem(timeout)).toMatchObject({
+      problem: { status: 503, code: 'SERVICE.DATABASE_UNAVAILABLE' },
+      outage: true,
     });
   });
 });

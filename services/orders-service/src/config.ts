@@ -26,6 +26,13 @@ const OrdersConfig = z.object({
    * times the time you are willing to let an order wait.
    */
   ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(2_000),
+  /**
+   * Load shedding on what queues first: POST /orders answers 503 with Retry-After while this many
+   * requests (or more) wait for one of this replica's pooled database connections
+   * (DATABASE_POOL_SIZE), instead of queueing behind them until the pool's connect timeout
+   * (0: never shed on the pool).
+   */
+  ORDERS_MAX_POOL_WAITING: z.coerce.number().int().min(0).default(10),
   /** The Retry-After of a shed POST (seconds): about how long the backlog takes to drain below the bound. */
   ORDERS_SHED_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(600).default(2),
   /**

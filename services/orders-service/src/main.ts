@@ -7,6 +7,7 @@ import {
   IdempotentRequests,
 } from '@order-saga/idempotency';
 import { SagaMetrics } from '@order-saga/observability';
+import { poolGaugeOf } from '@order-saga/persistence';
 import {
   PeriodicTask,
   bootSagaParticipant,
@@ -61,10 +62,12 @@ void runService(SERVICE.name, () => {
         config.SAGA_MODE === 'choreography'
           ? new ExpireOrdersHandler(db, orders, outbox, logger, metrics)
           : undefined;
-      const admission = new AdmissionControl(
-        config.ORDERS_MAX_IN_FLIGHT,
-        config.ORDERS_SHED_RETRY_AFTER_SECONDS,
-      );
+      const admission = new AdmissionControl({
+        maxInFlight: config.ORDERS_MAX_IN_FLIGHT,
+        maxPoolWaiting: config.ORDERS_MAX_POOL_WAITING,
+        retryAfterSeconds: config.ORDERS_SHED_RETRY_AFTER_SECONDS,
+        pool: poolGaugeOf(db),
+      });
       const backlog = new SagaBacklogSampler(db, orders, metrics, admission);
       const records = new IdempotencyRecords();
       const cache =

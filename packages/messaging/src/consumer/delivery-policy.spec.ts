@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContractViolation } from '@order-saga/contracts';
 import { BreakerOpenError, type RetryPolicy } from '@order-saga/resilience';
-import { DependencyUnavailableError, TerminalError } from '../errors';
+import { DependencyUnavailableError, ServiceBusyError, TerminalError } from '../errors';
 import { NO_TRIES, classifyFailure, decideDelivery, type Tries } from './delivery-policy';
 
 const policy: RetryPolicy = {
@@ -40,6 +40,7 @@ describe('classifyFailure', () => {
       shared: true,
     });
     expect(classifyFailure(open)).toBe('dependency-down');
+    expect(classifyFailure(new ServiceBusyError('pool full'))).toBe('busy');
     expect(classifyFailure(new Error('connection reset'))).toBe('transient');
     expect(classifyFailure('a string')).toBe('transient');
   });
@@ -73,6 +74,14 @@ describe('decideDelivery', () => {
     expect(steps[10]?.decision.action).toBe('retry');
     expect(steps[11]?.tries).toEqual({ deliveries: 12, attempts: 2 });
     expect(steps[11]?.decision.action).toBe('retry');
+  });
+
+  it('retries a busy service without spending attempts, and not as an outage', () => {
+    const busy = Array.from({ length: 6 }, () => new ServiceBusyError('pool full'));
+    const steps = replay([...busy, new Error('after')]);
+    expect(steps.slice(0, 6).map((s) => s.decision.action)).toEqual(Array(6).fill('retry'));
+    expect(steps[5]?.tries).toEqual({ deliveries: 6, attempts: 0 });
+    expect(steps[6]?.tries).toEqual({ deliveries: 7, attempts: 1 });
   });
 
   it('dead-letters a transient failure after an outage once the budget is spent', () => {

@@ -6,6 +6,7 @@ import { INBOX_MIGRATIONS, InboxTransactions } from '@order-saga/inbox';
 import {
   DeadLetterDesk,
   DependencyUnavailableError,
+  ServiceBusyError,
   acceptedMessages,
   createKafka,
   probeBroker,
@@ -16,7 +17,7 @@ import {
 } from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
 import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
-import { isDatabaseUnavailable, openDatabase } from '@order-saga/persistence';
+import { isDatabaseUnavailable, isPoolSaturated, openDatabase } from '@order-saga/persistence';
 import {
   consumerRestartPolicy,
   messageRetryPolicy,
@@ -230,6 +231,8 @@ export async function bootSagaParticipant(
  * without spending the message's attempts and never dead-letters it for that; the message applies
  * once the database is back. Found by a fault probe: a 12 s restart used all 8 attempts of a
  * payment message and dead-lettered it with ECONNREFUSED, leaving a charged order stranded.
+ * A saturated pool (the database answers, every connection is busy) is not an outage: the
+ * message is retried without spending attempts, as a busy service's (ServiceBusyError).
  */
 function outagesOfTheDatabaseWait(handler: EnvelopeHandler): EnvelopeHandler {
   return async (envelope, delivery) => {
@@ -237,7 +240,12 @@ function outagesOfTheDatabaseWait(handler: EnvelopeHandler): EnvelopeHandler {
       await handler(envelope, delivery);
     } catch (error) {
       // Already an outage of a named dependency (the payment provider): its own words stand.
-      if (error instanceof DependencyUnavailableError || !isDatabaseUnavailable(error)) throw error;
+      if (error instanceof DependencyUnavailableError) throw error;
+      // Every pooled connection stayed busy while the database answered: not an outage, but not
+      // the message's fault either (see ServiceBusyError).
+      if (isPoolSaturated(error))
+        throw new ServiceBusyError('no database connection came free in time', { cause: error });
+      if (!isDatabaseUnavailable(error)) throw error;
       throw new DependencyUnavailableError('the database is unreachable', { cause: error });
     }
   };

@@ -1,4 +1,5 @@
 import { ProblemError, type ProblemField } from '@order-saga/service-runtime';
+import type { Admission } from '../application/admission-control';
 
 // Order errors with stable codes. They carry their HTTP status because the API is their only
 // transport; consumers classify their own failures (see @order-saga/messaging).
@@ -11,11 +12,21 @@ export function orderValidationFailed(errors: readonly ProblemField[]): ProblemE
 }
 
 /** Shed at the door (see AdmissionControl): nothing was written, a retry later may succeed. */
-export function ordersOverloaded(inFlight: number, bound: number, retryAfterSeconds: number) {
-  return new ProblemError(503, 'SERVICE.OVERLOADED', 'Too many orders in progress', {
-    detail: `${inFlight} sagas are unfinished (bound ${bound}); nothing was created, retry after ${retryAfterSeconds} s`,
-    headers: { 'retry-after': String(retryAfterSeconds) },
-  });
+export function ordersOverloaded(shed: Extract<Admission, { admitted: false }>): ProblemError {
+  const { level, limit, retryAfterSeconds } = shed;
+  const what =
+    shed.bound === 'backlog'
+      ? `${level} sagas are unfinished (bound ${limit})`
+      : `${level} requests are waiting for a database connection (bound ${limit})`;
+  return new ProblemError(
+    503,
+    'SERVICE.OVERLOADED',
+    shed.bound === 'backlog' ? 'Too many orders in progress' : 'The service is at capacity',
+    {
+      detail: `${what}; nothing was created, retry after ${retryAfterSeconds} s`,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    },
+  );
 }
 
 export function orderNotFound(id: string): ProblemError {

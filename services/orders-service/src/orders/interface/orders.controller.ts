@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { problemFieldsOf } from '@order-saga/contracts';
 import { SagaMetrics } from '@order-saga/observability';
+import { isPoolSaturated } from '@order-saga/persistence';
 import {
   IdempotentRequests,
   idempotentRequestOf,
@@ -122,19 +123,22 @@ export class OrdersController {
   }
 
   /**
-   * Creates a valid order if the backlog has room: past the bound, 503 with Retry-After before
-   * anything is written (bad input still gets its 400 first).
+   * Creates a valid order if the backlog and the connection pool have room: past either bound,
+   * 503 with Retry-After before anything is written (bad input still gets its 400 first).
    */
   private async admitted<T>(create: () => Promise<T>): Promise<T> {
     const admission = this.admission.admit();
     if (!admission.admitted) {
-      this.metrics.ordersShed.inc();
-      throw ordersOverloaded(admission.inFlight, admission.bound, admission.retryAfterSeconds);
+      this.metrics.ordersShed.inc({ bound: admission.bound });
+      throw ordersOverloaded(admission);
     }
     try {
       return await create();
     } catch (error) {
       this.admission.giveBack();
+      // Admitted, then no connection came free before the pool's timeout: shed late, by the
+      // pool (the problem mapping answers 503 SERVICE.OVERLOADED; nothing was written).
+      if (isPoolSaturated(error)) this.metrics.ordersShed.inc({ bound: 'pool' });
       throw error;
     }
   }
