@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@order-saga/observability';
+import { patchKafkajsRequestQueue } from './request-queue-patch';
 
 export interface KafkaClientOptions {
   readonly clientId: string;
@@ -16,6 +17,8 @@ const LEVELS: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 export function createKafka(options: KafkaClientOptions): Kafka {
+  // Before any connection exists: kafkajs 2.2.4's request queues would spin on a 1 ms timer.
+  patchKafkajsRequestQueue();
   const log = options.logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     clientId: options.clientId,

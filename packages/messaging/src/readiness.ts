@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { patchKafkajsRequestQueue } from './request-queue-patch';
 
 /** A readiness probe for the broker: one metadata round trip on a long-lived admin client. */
 export class KafkaReadiness {
@@ -32,6 +33,7 @@ export async function probeBroker(options: {
   readonly clientId: string;
   readonly brokers: readonly string[];
 }): Promise<void> {
+  patchKafkajsRequestQueue();
   const admin = new Kafka({
     clientId: `${options.clientId}-boot-probe`,
     brokers: [...options.brokers],
