@@ -52,7 +52,7 @@ export interface Startup {
 const READY_POLL_MS = 25;
 const READY_TIMEOUT_MS = 90_000;
 
-async function pollReady(service: RunningService): Promise<number> {
+export async function pollReady(service: RunningService): Promise<number> {
   await waitFor(
     `${service.name} to be ready (log: ${service.logFile})`,
     async () => {
