@@ -2,7 +2,7 @@
 # Shared by the k8s/*.sh scripts (sourced, not executed).
 #
 # DRY_RUN=1 prints every command that would change something instead of running it; the chart
-# tests use it to check the scripts offline (test/chart/tooling.test.ts).
+# tests use it to check the scripts offline (test/chart/cluster-scripts.test.ts).
 
 # shellcheck disable=SC2034 # the variables below are used by the scripts that source this file
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by the stand-in docker/kind/kubectl/helm/curl of test/chart/tooling.test.ts: each call is
+# Shared by the stand-in docker/kind/kubectl/helm/curl of test/chart/cluster-scripts.test.ts: each call is
 # appended to $FAKE_STATE/calls.log, and the little state the scripts ask about (is the registry
 # running, does the cluster exist, ...) lives in files under $FAKE_STATE.
 : "${FAKE_STATE:?FAKE_STATE must be set}"
