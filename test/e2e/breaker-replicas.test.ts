@@ -11,6 +11,7 @@ import {
   type SagaSystem,
 } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
+import { metricSum } from '../support/service-metrics.ts';
 
 // Two payments-adapter replicas share one circuit breaker through Redis. Replica B reaches the
 // provider through a proxy this test cuts, so only B's calls fail and only B trips the breaker;
@@ -56,14 +57,6 @@ function loggedAt(logFile: string, msg: string, origin?: 'local' | 'remote'): nu
   return undefined;
 }
 
-async function counter(service: { url: string }, name: string): Promise<number> {
-  const { body } = await http<string>(`${service.url}/metrics`);
-  return body
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
-
 async function settleAll(ids: readonly string[]): Promise<number> {
   const started = performance.now();
   await waitForAllTerminal(system.ordersUrl, ids, 60_000);
@@ -105,7 +98,7 @@ describe('two payments-adapter replicas, one breaker', () => {
     );
     expect(followed - tripped).toBeLessThan(1_000);
     expect(lastCallGap).toBeLessThan(1_000);
-    expect(await counter(replicaA, 'circuit_breaker_state')).toBe(2);
+    expect(await metricSum(replicaA.url, 'circuit_breaker_state')).toBe(2);
 
     await providerForB.restore();
     const load = await running;
@@ -119,12 +112,12 @@ describe('two payments-adapter replicas, one breaker', () => {
 
   it('without Redis each replica keeps working with a breaker of its own, and counts the errors', async () => {
     const replicaA = system.services['payments-adapter'];
-    const errorsBefore = await counter(replicaA, 'circuit_breaker_shared_state_errors_total');
+    const errorsBefore = await metricSum(replicaA.url, 'circuit_breaker_shared_state_errors_total');
     await redis.cut();
     await waitFor(
       'the replicas to notice Redis is gone',
       async () =>
-        (await counter(replicaA, 'circuit_breaker_shared_state_errors_total')) > errorsBefore
+        (await metricSum(replicaA.url, 'circuit_breaker_shared_state_errors_total')) > errorsBefore
           ? true
           : undefined,
       10_000,
@@ -139,7 +132,7 @@ describe('two payments-adapter replicas, one breaker', () => {
     });
     const recoveryMs = await settleAll(load.accepted);
     const errors =
-      (await counter(replicaA, 'circuit_breaker_shared_state_errors_total')) - errorsBefore;
+      (await metricSum(replicaA.url, 'circuit_breaker_shared_state_errors_total')) - errorsBefore;
     const result = await takeLedger(system, 'Redis unreachable', load.accepted, recoveryMs, [
       `circuit_breaker_shared_state_errors_total on replica A: +${errors}`,
     ]);

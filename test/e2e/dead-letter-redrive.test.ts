@@ -26,6 +26,7 @@ import { waitFor } from '../../scripts/system/wait.ts';
 import { waitForTrace, type ZipkinSpan } from '../../scripts/system/traces.ts';
 import { samples } from '../support/prometheus-api.ts';
 import { sagaLogs } from '../support/saga-logs.ts';
+import { metricSum } from '../support/service-metrics.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -110,14 +111,6 @@ async function endOffsets(topic: string): Promise<string> {
 async function charges(orderId: string): Promise<number> {
   return (await http<ProviderRecords>(`${system.providerUrl}/v1/records?reference=${orderId}`)).body
     .payments.length;
-}
-
-async function metricValue(name: string, labels: readonly string[]): Promise<number> {
-  const { body } = await http<string>(`${system.services['payments-adapter'].url}/metrics`);
-  const line = body
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{`) && labels.every((label) => l.includes(label)));
-  return line === undefined ? Number.NaN : Number(line.split(' ').at(-1));
 }
 
 const ordersTopic = (): string => `${system.topicPrefix}${TOPICS.ordersEvents}`;
@@ -498,11 +491,30 @@ describe('dead letters', () => {
     );
 
     const topic = `topic="${system.topicPrefix}${deadLetterTopic(TOPICS.ordersEvents)}"`;
-    expect(await metricValue('dead_letter_redrives_total', [topic, 'outcome="redriven"'])).toBe(1);
-    expect(await metricValue('dead_letter_redrives_total', [topic, 'outcome="refused"'])).toBe(2);
-    expect(await metricValue('dead_letters_total', [topic, 'code="ENVELOPE.INVALID_JSON"'])).toBe(
-      1,
-    );
+    expect(
+      await metricSum(
+        system.services['payments-adapter'].url,
+        'dead_letter_redrives_total',
+        topic,
+        'outcome="redriven"',
+      ),
+    ).toBe(1);
+    expect(
+      await metricSum(
+        system.services['payments-adapter'].url,
+        'dead_letter_redrives_total',
+        topic,
+        'outcome="refused"',
+      ),
+    ).toBe(2);
+    expect(
+      await metricSum(
+        system.services['payments-adapter'].url,
+        'dead_letters_total',
+        topic,
+        'code="ENVELOPE.INVALID_JSON"',
+      ),
+    ).toBe(1);
     // And as the stack's Prometheus scraped it: what the dashboard's Dead letters panel reads.
     const scraped = await waitFor('Prometheus to scrape the redrives of this run', async () => {
       const found = await samples(

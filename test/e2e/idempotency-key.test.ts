@@ -7,6 +7,7 @@ import { http, orderBody, waitForTerminal } from '../../scripts/system/orders-ap
 import { startPrivateRedis, type PrivateRedis } from '../../scripts/system/redis-server.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
+import { metricSum } from '../support/service-metrics.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 // orders-service gets a Redis of its own, so this suite can flush and kill it freely.
@@ -68,12 +69,6 @@ function codeOf(response: RawResponse): string {
 }
 
 /** A counter of orders-service, e.g. metric('idempotent_replays_total', 'outcome="replayed"'). */
-async function metric(name: string, label: string): Promise<number> {
-  const text = await (await fetch(`${system.ordersUrl}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
-  return found === undefined ? 0 : Number(found.split(' ').at(-1));
-}
-
 describe('Idempotency-Key on POST /orders', () => {
   const customerId = `idem-${randomUUID().slice(0, 8)}`;
   const key = randomUUID();
@@ -148,14 +143,18 @@ describe('Idempotency-Key on POST /orders', () => {
       expect(replay.text).toBe(first.text);
     };
     await expectReplay();
-    expect(await metric('idempotent_replays_total', 'outcome="replayed"')).toBeGreaterThan(0);
+    expect(
+      await metricSum(system.ordersUrl, 'idempotent_replays_total', 'outcome="replayed"'),
+    ).toBeGreaterThan(0);
     await redis.flushAll();
     await expectReplay();
     await system.crashAndRestart('orders-service');
     await expectReplay();
     expect(await ordersOf(customerId)).toHaveLength(1);
     // A fresh process: its counter holds the replay it just served, from PostgreSQL.
-    expect(await metric('idempotent_replays_total', 'outcome="replayed"')).toBe(1);
+    expect(
+      await metricSum(system.ordersUrl, 'idempotent_replays_total', 'outcome="replayed"'),
+    ).toBe(1);
   });
 
   it('with Redis down, keys still work from PostgreSQL and readiness reports Redis degraded', async () => {
@@ -178,9 +177,9 @@ describe('Idempotency-Key on POST /orders', () => {
       expect(racing.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 201));
       expect(new Set(racing.map((r) => r.text)).size).toBe(1);
       expect(await ordersOf(otherCustomer)).toHaveLength(1);
-      expect(await metric('idempotency_cache_errors_total', 'operation="claim"')).toBeGreaterThan(
-        0,
-      );
+      expect(
+        await metricSum(system.ordersUrl, 'idempotency_cache_errors_total', 'operation="claim"'),
+      ).toBeGreaterThan(0);
     } finally {
       await redis.start();
     }

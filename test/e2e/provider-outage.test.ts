@@ -10,6 +10,7 @@ import {
 } from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
+import { metricSum } from '../support/service-metrics.ts';
 
 // The payment provider misbehaving under steady load, the services as separate processes and
 // the simulator as the provider. Transient errors are absorbed by in-call retries; a full outage
@@ -42,24 +43,27 @@ const knobs = async (patch: Record<string, unknown>): Promise<void> => {
   expect(result.status).toBe(200);
 };
 
-/** Sum over a counter's series on the adapter's /metrics, optionally those with `label`. */
-async function adapterCounter(name: string, label = ''): Promise<number> {
-  const { body } = await http<string>(`${system.services['payments-adapter'].url}/metrics`);
-  return body
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && line.includes(label))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
-
 interface Counts {
   readonly attempts: number;
   readonly retries: number;
   readonly opened: number;
 }
 const counts = async (): Promise<Counts> => ({
-  attempts: await adapterCounter('payment_attempts_total', 'operation="authorize"'),
-  retries: await adapterCounter('payment_retries_total', 'operation="authorize"'),
-  opened: await adapterCounter('circuit_breaker_transitions_total', 'to="open"'),
+  attempts: await metricSum(
+    system.services['payments-adapter'].url,
+    'payment_attempts_total',
+    'operation="authorize"',
+  ),
+  retries: await metricSum(
+    system.services['payments-adapter'].url,
+    'payment_retries_total',
+    'operation="authorize"',
+  ),
+  opened: await metricSum(
+    system.services['payments-adapter'].url,
+    'circuit_breaker_transitions_total',
+    'to="open"',
+  ),
 });
 
 async function settle(load: LoadResult): Promise<number> {

@@ -17,6 +17,7 @@ import {
 } from '../../scripts/system/orders-api.ts';
 import { startSagaSystem, type SagaSystem } from '../../scripts/system/saga-system.ts';
 import { waitFor } from '../../scripts/system/wait.ts';
+import { metricSum } from '../support/service-metrics.ts';
 import { readTopics } from '../support/topic-reader.ts';
 
 // Short deadlines (seconds) and a fast sweeper keep these tests quick; every wait is a condition.
@@ -40,18 +41,6 @@ async function sagaCli(
 }
 
 /** A sample's value on a service's /metrics, e.g. `saga_oldest_in_flight_seconds{state="PAID"}`. */
-async function metric(
-  system: SagaSystem,
-  name: string,
-  labels: string,
-): Promise<number | undefined> {
-  const { body } = await http<string>(`${system.ordersUrl}/metrics`);
-  const line = body
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
-
 const transitions = (order: OrderView): string[] =>
   order.history.map((t) => `${t.from ?? '∅'}->${t.to}`);
 const stepOf = (order: OrderView, name: string) => order.steps.find((s) => s.name === name);
@@ -218,8 +207,12 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
     });
     // The stuck-saga signal sees it: the oldest saga waiting in PAYMENT_PENDING has an age.
     await waitFor('the backlog gauge to show the waiting saga', async () => {
-      const age = await metric(system, 'saga_oldest_in_flight_seconds', 'state="PAYMENT_PENDING"');
-      return age !== undefined && age > 0 ? age : undefined;
+      const age = await metricSum(
+        system.ordersUrl,
+        'saga_oldest_in_flight_seconds',
+        'state="PAYMENT_PENDING"',
+      );
+      return age > 0 ? age : undefined;
     });
 
     const cancelled = await waitForTerminal(system.ordersUrl, orderId, 30_000);
@@ -286,8 +279,8 @@ describe.each(['choreography', 'orchestration'] as const)('%s: sagas that give u
     if (mode === 'orchestration') {
       // Undoing waits for the inventory's release, past the deadline: counted until it is done.
       await waitFor('the past-deadline gauge to count the saga', async () => {
-        const late = await metric(system, 'sagas_past_deadline', '');
-        return late !== undefined && late >= 1 ? late : undefined;
+        const late = await metricSum(system.ordersUrl, 'sagas_past_deadline');
+        return late >= 1 ? late : undefined;
       });
     }
     await system.start('fulfillment-service');
