@@ -1,5 +1,6 @@
 // Terminal output for the demo: a few colours (only on a TTY, never with NO_COLOR), aligned
 // columns that ignore colour codes, and human durations and amounts.
+import { relative } from 'node:path';
 
 // https://no-color.org: any non-empty NO_COLOR disables colour.
 const COLOUR = process.stdout.isTTY === true && (process.env['NO_COLOR'] ?? '') === '';
@@ -89,4 +90,26 @@ export function statusColour(status: string): string {
   if (status === 'CANCELLED') return paint.yellow(status);
   if (status === 'COMPENSATION_FAILED') return paint.red(status);
   return status;
+}
+
+/** A path as the user typed it from here: relative to the working directory. */
+export function shownPath(path: string): string {
+  return relative(process.cwd(), path) || '.';
+}
+
+/** How often a long step prints that it is still going. */
+export const PROGRESS_EVERY_MS = 3_000;
+
+/** Prints a line every few seconds while `work` runs, so a slow step never looks stuck. */
+export async function withProgress<T>(what: string, work: Promise<T>): Promise<T> {
+  const started = Date.now();
+  const timer = setInterval(
+    () => console.log(paint.dim(`  … ${what} ${since(started)}`)),
+    PROGRESS_EVERY_MS,
+  );
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }
