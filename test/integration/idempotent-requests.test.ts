@@ -175,6 +175,30 @@ describe('idempotent requests', () => {
     expect((await guard.run(request(key), command(key))).kind).toBe('executed');
   });
 
+  it('never replays from Redis a response whose record PostgreSQL already expired', async () => {
+    // The command commits 600 ms after its transaction began (PostgreSQL's now()): the cached copy
+    // must expire with the record, not 600 ms after it.
+    const key = randomUUID();
+    const guard = requests(await cacheAt(redisUrl), 1_000);
+    const slow: (record: RecordResponse) => Promise<StoredResponse> = (record) =>
+      s.db.transaction(async (tx) => {
+        const response: StoredResponse = { status: 201, headers: {}, body: '{}' };
+        await tx.query('INSERT INTO effects (idempotency_key) VALUES ($1)', [key]);
+        await record(response, tx);
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return response;
+      });
+    expect((await guard.run(request(key), slow)).kind).toBe('executed');
+    await waitFor(
+      'the record to expire',
+      async () => ((await records.find(s.db, 'it', key)) === undefined ? true : undefined),
+      5_000,
+      20,
+    );
+    expect((await guard.run(request(key), slow)).kind).toBe('executed');
+    expect(await effects(key)).toBe(2);
+  });
+
   it('frees an expired key for a new request, and sweeps expired records in bounded batches', async () => {
     const key = randomUUID();
     const guard = requests(await cacheAt(redisUrl), 1_000);

@@ -48,8 +48,9 @@ export class IdempotencyRecords {
   }
 
   /**
-   * Records a response in the caller's transaction. Returns false when a live record of that key
-   * already exists: another request with the key committed first (possible only when the Redis
+   * Records a response in the caller's transaction. Returns when the record expires (by the
+   * database's clock, which the sweeper and find() judge by), or undefined when a live record of
+   * that key already exists: another request with the key committed first (possible only when the Redis
    * marker was lost or expired), so the caller must roll back its effects. An expired record is
    * replaced. Under READ COMMITTED the insert waits for a concurrent holder of the key to commit
    * or roll back, so exactly one of two racing requests ever records.
@@ -58,8 +59,8 @@ export class IdempotencyRecords {
     tx: SqlExecutor,
     record: Omit<IdempotencyRecord, 'expiresAt'>,
     ttlMs: number,
-  ): Promise<boolean> {
-    const rows = await queryRows<{ recorded: boolean }>(
+  ): Promise<Date | undefined> {
+    const rows = await queryRows<{ expires_at: Date }>(
       tx,
       `INSERT INTO idempotency_keys AS k
               (scope, idempotency_key, fingerprint, status_code, headers, body, expires_at)
@@ -69,7 +70,7 @@ export class IdempotencyRecords {
               headers = EXCLUDED.headers, body = EXCLUDED.body,
               created_at = now(), expires_at = EXCLUDED.expires_at
         WHERE k.expires_at <= now()
-       RETURNING true AS recorded`,
+       RETURNING k.expires_at`,
       [
         record.scope,
         record.key,
@@ -80,7 +81,7 @@ export class IdempotencyRecords {
         ttlMs,
       ],
     );
-    return rows.length === 1;
+    return rows[0]?.expires_at;
   }
 
   /**

@@ -100,28 +100,28 @@ export class IdempotentRequests {
     request: IdempotentRequest,
     execute: (record: RecordResponse) => Promise<StoredResponse>,
   ): Promise<{ outcome: IdempotencyOutcome; completed: CachedResponse }> {
-    let recorded = false;
+    // When the record expires, as PostgreSQL set it: the cached copy must not outlive it.
+    let recordedUntil: Date | undefined;
     const record: RecordResponse = async (response, tx) => {
-      const taken = !(await this.options.records.record(
+      recordedUntil = await this.options.records.record(
         tx ?? this.options.db,
         { scope: request.scope, key: request.key, fingerprint: request.fingerprint, response },
         this.options.keyTtlMs,
-      ));
-      if (taken)
+      );
+      if (recordedUntil === undefined)
         throw new IdempotencyKeyTaken(`idempotency key ${request.key} was taken meanwhile`);
-      recorded = true;
     };
     try {
       const response = await execute(record);
       // A command that forgot to record would answer a retry with a second effect.
-      if (!recorded)
+      if (recordedUntil === undefined)
         throw new Error('an idempotent command returned without recording its response');
       return {
         outcome: { kind: 'executed', response },
         completed: {
           fingerprint: request.fingerprint,
           response,
-          expiresAt: Date.now() + this.options.keyTtlMs,
+          expiresAt: recordedUntil.getTime(),
         },
       };
     } catch (error) {
