@@ -1,7 +1,16 @@
-import { queryRows, type SqlExecutor } from '@order-saga/persistence';
+import { namedStatement, queryRows, type SqlExecutor } from '@order-saga/persistence';
 
 // The inbox records which messages a consumer has applied, in the same transaction as their
 // effects. Kafka delivers at least once; the inbox turns that into exactly-once effects.
+
+// Named: the claim runs once per consumed message (docs/performance.md, Named statements).
+const CLAIM = namedStatement(
+  `INSERT INTO inbox (consumer, message_id, message_type) VALUES ($1, $2, $3)
+   ON CONFLICT DO NOTHING RETURNING message_id`,
+);
+const CONTAINS = namedStatement(
+  'SELECT 1 AS found FROM inbox WHERE consumer = $1 AND message_id = $2',
+);
 
 /**
  * Claims a message for `consumer` inside the caller's transaction. Returns false when it was
@@ -14,12 +23,11 @@ export async function claimInboxMessage(
   consumer: string,
   message: { readonly id: string; readonly type: string },
 ): Promise<boolean> {
-  const rows = await queryRows<{ message_id: string }>(
-    tx,
-    `INSERT INTO inbox (consumer, message_id, message_type) VALUES ($1, $2, $3)
-     ON CONFLICT DO NOTHING RETURNING message_id`,
-    [consumer, message.id, message.type],
-  );
+  const rows = await queryRows<{ message_id: string }>(tx, CLAIM, [
+    consumer,
+    message.id,
+    message.type,
+  ]);
   return rows.length === 1;
 }
 
@@ -33,10 +41,6 @@ export async function inboxContains(
   consumer: string,
   messageId: string,
 ): Promise<boolean> {
-  const rows = await queryRows<{ found: number }>(
-    db,
-    'SELECT 1 AS found FROM inbox WHERE consumer = $1 AND message_id = $2',
-    [consumer, messageId],
-  );
+  const rows = await queryRows<{ found: number }>(db, CONTAINS, [consumer, messageId]);
   return rows.length > 0;
 }

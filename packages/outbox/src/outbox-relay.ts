@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { KafkaPublisher } from '@order-saga/messaging';
-import { queryRows, type TransactionRunner } from '@order-saga/persistence';
+import { namedStatement, queryRows, type TransactionRunner } from '@order-saga/persistence';
 import { retry, retryDelay, retryPolicy, sleep, type RetryPolicy } from '@order-saga/resilience';
 import { spanParentFromHeaders, type Logger, type SagaMetrics } from '@order-saga/observability';
 import { OUTBOX_CHANNEL } from './outbox-channel';
@@ -51,6 +51,16 @@ interface OutboxRow {
 
 // Any 64-bit constant works; it only has to be the same for every relay replica of a service.
 const RELAY_LOCK_KEY = 7_311_845_002;
+
+// The claim of publishBatch ($1 the batch size, $2 the lock key), named: it runs every batch.
+const CLAIM_BATCH = namedStatement(
+  `WITH relay_lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($2) AS held)
+   UPDATE outbox SET published_at = clock_timestamp()
+   WHERE published_at IS NULL AND id IN (
+     SELECT o.id FROM outbox o, relay_lock
+     WHERE relay_lock.held AND o.published_at IS NULL ORDER BY o.id LIMIT $1)
+   RETURNING id, topic, message_key, headers, payload, created_at`,
+);
 
 /**
  * Publishes committed outbox rows to Kafka, oldest first, and marks them published in the same
@@ -146,16 +156,10 @@ export class OutboxRelay {
       // no rows. The outer `published_at IS NULL` is rechecked on rows a replica that just
       // finished has published, so they are not claimed twice. Any failure below rolls it back.
       this.claimedAfter = this.notifications;
-      const claimed = await queryRows<OutboxRow>(
-        tx,
-        `WITH relay_lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($2) AS held)
-         UPDATE outbox SET published_at = clock_timestamp()
-         WHERE published_at IS NULL AND id IN (
-           SELECT o.id FROM outbox o, relay_lock
-           WHERE relay_lock.held AND o.published_at IS NULL ORDER BY o.id LIMIT $1)
-         RETURNING id, topic, message_key, headers, payload, created_at`,
-        [this.options.batchSize ?? 500, RELAY_LOCK_KEY],
-      );
+      const claimed = await queryRows<OutboxRow>(tx, CLAIM_BATCH, [
+        this.options.batchSize ?? 500,
+        RELAY_LOCK_KEY,
+      ]);
       if (claimed.length === 0) return 0;
       // RETURNING follows no order; commit order per order is id order.
       const rows = claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

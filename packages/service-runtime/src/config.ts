@@ -76,6 +76,13 @@ export const kafkaConfigShape = {
 export const databaseConfigShape = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Whether the hot-path statements run as named prepared statements, planned once per
+   * connection (docs/performance.md, Named statements). Turn it off only behind a pooler in
+   * transaction mode that does not track prepared statements (PgBouncer < 1.21, or without
+   * max_prepared_statements); the chart connects straight to PostgreSQL.
+   */
+  DATABASE_NAMED_STATEMENTS: z.stringbool().default(true),
 };
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);

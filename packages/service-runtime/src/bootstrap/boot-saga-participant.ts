@@ -17,7 +17,12 @@ import {
 } from '@order-saga/messaging';
 import { SagaMetrics, createLogger, type Logger } from '@order-saga/observability';
 import { OUTBOX_MIGRATIONS, OutboxWriter } from '@order-saga/outbox';
-import { isDatabaseUnavailable, isPoolSaturated, openDatabase } from '@order-saga/persistence';
+import {
+  isDatabaseUnavailable,
+  isPoolSaturated,
+  openDatabase,
+  useNamedStatements,
+} from '@order-saga/persistence';
 import {
   consumerRestartPolicy,
   messageRetryPolicy,
@@ -127,6 +132,7 @@ export async function bootSagaParticipant(
   const metrics = new SagaMetrics(name);
   const addresses = listenAddresses(config);
   const bootListener = await BootListener.listen(addresses, ['database', 'kafka'], metrics);
+  useNamedStatements(config.DATABASE_NAMED_STATEMENTS);
   // Both at once: the report names every missing dependency, and the slower one sets the pace.
   // Only an unreachable database is waited for; a failing migration stops the boot (exit 1).
   // Every broker error is: at boot, the broker (or its topics) not being there yet is the cause.

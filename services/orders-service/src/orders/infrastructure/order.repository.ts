@@ -1,5 +1,5 @@
 import type { CancellationReason, OrderLine } from '@order-saga/contracts';
-import { queryRows, type SqlExecutor } from '@order-saga/persistence';
+import { execute, namedStatement, queryRows, type SqlExecutor } from '@order-saga/persistence';
 import { ORDER_SAGA, type StepStatus } from '@order-saga/saga-definition';
 import type { LateFact, OrderTransition, OrderView, SagaStep } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
@@ -122,6 +122,20 @@ const STEPS_UPSERT = `
     finished_at = COALESCE(EXCLUDED.finished_at, s.finished_at)
   WHERE saga_step_rank(s.status) < saga_step_rank(EXCLUDED.status)`;
 
+// The statements every consumed fact runs, named (docs/performance.md, Named statements).
+const LOCK = namedStatement(`SELECT ${LOCK_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE OF o`);
+const RECORD_STEPS = namedStatement(STEPS_UPSERT);
+// Data-modifying CTEs on three different tables: one statement, one snapshot, the same rows
+// written as by three statements in a row (none of them reads what another writes).
+const RECORD_TRANSITION = namedStatement(
+  `WITH steps AS (${STEPS_UPSERT}),
+   transitions AS (
+     INSERT INTO order_transitions (order_id, from_status, to_status, reason, message_id, message_type)
+     SELECT $1, f, t, $8, $9, $10 FROM unnest($6::text[], $7::text[]) AS h(f, t)
+   )
+   UPDATE orders SET status = $11, reason = COALESCE($8, reason), updated_at = now() WHERE id = $1`,
+);
+
 /** A move of the state machine: the hops from `from`, and the message that caused them. */
 export interface Transition {
   readonly from: OrderStatus;
@@ -164,11 +178,7 @@ export class OrderRepository {
   }
 
   async lock(tx: SqlExecutor, id: string): Promise<LockedOrder | undefined> {
-    const [row] = await queryRows<LockedRow>(
-      tx,
-      `SELECT ${LOCK_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE OF o`,
-      [id],
-    );
+    const [row] = await queryRows<LockedRow>(tx, LOCK, [id]);
     return row === undefined ? undefined : toLocked(row);
   }
 
@@ -256,31 +266,21 @@ export class OrderRepository {
       steps.map((u) => u.detail ?? null),
     ];
     if (transition === undefined) {
-      if (steps.length > 0) await tx.query(STEPS_UPSERT, [id, ...stepValues]);
+      if (steps.length > 0) await execute(tx, RECORD_STEPS, [id, ...stepValues]);
       return;
     }
     const { from, hops, reason, cause } = transition;
     const previous = [from, ...hops.slice(0, -1)];
-    // Data-modifying CTEs on three different tables: one statement, one snapshot, the same rows
-    // written as by three statements in a row (none of them reads what another writes).
-    await tx.query(
-      `WITH steps AS (${STEPS_UPSERT}),
-       transitions AS (
-         INSERT INTO order_transitions (order_id, from_status, to_status, reason, message_id, message_type)
-         SELECT $1, f, t, $8, $9, $10 FROM unnest($6::text[], $7::text[]) AS h(f, t)
-       )
-       UPDATE orders SET status = $11, reason = COALESCE($8, reason), updated_at = now() WHERE id = $1`,
-      [
-        id,
-        ...stepValues,
-        previous,
-        hops,
-        reason,
-        cause.messageId,
-        cause.type,
-        hops[hops.length - 1],
-      ],
-    );
+    await execute(tx, RECORD_TRANSITION, [
+      id,
+      ...stepValues,
+      previous,
+      hops,
+      reason,
+      cause.messageId,
+      cause.type,
+      hops[hops.length - 1],
+    ]);
   }
 
   async findView(
