@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   EndpointSliceWatch,
@@ -84,6 +85,47 @@ describe('HttpReadinessProber against payment-provider-sim', () => {
     // Edge-triggered: nothing more while the state holds.
     await new Promise((r) => setTimeout(r, 500));
     expect(heard).toHaveLength(4);
+  });
+});
+
+describe('HttpReadinessProber at start', () => {
+  let server: Server | undefined;
+  let prober: HttpReadinessProber | undefined;
+  afterAll(async () => {
+    await prober?.stop();
+    server?.close();
+  });
+
+  it('probes quickly until the dependency is first ready, then at its interval', async () => {
+    // A port nobody listens on yet: the dependency starts a moment after us.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    let probes = 0;
+    prober = new HttpReadinessProber({
+      url: `http://127.0.0.1:${port}/health/ready`,
+      // A minute: without the start-up rate the ready report below would come a minute late.
+      intervalMs: 60_000,
+      timeoutMs: 1_000,
+      failureThreshold: 2,
+      successThreshold: 1,
+    });
+    const heard = follow(prober);
+    expect(await nth(heard, 1, 'the first state')).toMatchObject({ ready: false });
+    await new Promise((r) => setTimeout(r, 300));
+    server = createServer((_req, res) => {
+      probes += 1;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server?.listen(port, '127.0.0.1', resolve));
+    expect(await nth(heard, 2, 'the dependency up')).toEqual({ ready: true, reason: 'HTTP 200' });
+    // Ready once: back to one probe a minute.
+    const seen = probes;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(probes).toBe(seen);
   });
 });
 

@@ -14,6 +14,15 @@ export interface HttpProbeOptions extends ReadinessThresholds {
 const REASON_LIMIT = 200;
 
 /**
+ * Until the dependency has answered ready once, and for at most STARTUP_WINDOW_MS after start, it
+ * is probed this often (or at intervalMs if shorter): services start together, and a provider
+ * that comes up a moment after us should release the breaker's start-up hold within a tenth of a
+ * second, not a whole interval later.
+ */
+export const STARTUP_INTERVAL_MS = 100;
+export const STARTUP_WINDOW_MS = 10_000;
+
+/**
  * Polls a readiness URL. Probes never overlap: the next is scheduled when the previous ended, so
  * a dependency that hangs is probed once per `timeoutMs + intervalMs`, not piled up on.
  */
@@ -43,12 +52,19 @@ export class HttpReadinessProber implements ReadinessSource {
 
   private async run(listener: ReadinessListener): Promise<void> {
     const { signal } = this.stopping;
+    const startedAt = Date.now();
+    let seenReady = false;
     while (!signal.aborted) {
       const observation = await probeReadiness(this.options.url, this.options.timeoutMs, signal);
       if (signal.aborted) return;
+      seenReady ||= observation.ready;
       const changed = this.debouncer.observe(observation);
       if (changed !== undefined) listener(changed);
-      await sleep(this.options.intervalMs, signal);
+      const starting = !seenReady && Date.now() - startedAt < STARTUP_WINDOW_MS;
+      await sleep(
+        starting ? Math.min(STARTUP_INTERVAL_MS, this.options.intervalMs) : this.options.intervalMs,
+        signal,
+      );
     }
   }
 }
