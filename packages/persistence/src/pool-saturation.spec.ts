@@ -90,6 +90,18 @@ describe('classifyPoolTimeouts', () => {
     expect(isDatabaseUnavailable(hung)).toBe(true);
   });
 
+  it('a connection that came back during the wait, longer ago than the window, still means saturated', async () => {
+    const db = pool(1, 1_500);
+    const a = await db.connect();
+    const taker = hold(db);
+    const late = db.connect().catch((e: unknown) => e);
+    await sleep(100);
+    // Handed to the first waiter, which keeps it: the last return is 1.4 s old at the timeout.
+    a.release();
+    await taker;
+    expect(await late).toBeInstanceOf(PoolSaturatedError);
+  });
+
   it('a connection that cannot be opened in time is left as it was (an outage)', async () => {
     answers = false;
     const db = pool(2, 100);

@@ -93,8 +93,9 @@ export function poolLoad(pool: ObservedPool): PoolLoad {
  * in its queue too long with "timeout exceeded when trying to connect"; that happens both when
  * every connection is busy serving a database that answers (saturation) and when every
  * connection hangs on one that does not (a partition). The difference is whether the pool is
- * still getting connections back: if one came back from a query within the last
- * POOL_PROGRESS_WINDOW_MS, the database is answering and the error becomes a PoolSaturatedError;
+ * still getting connections back: if one came back from a query while the request waited, or
+ * within the last POOL_PROGRESS_WINDOW_MS, the database is answering and the error becomes a
+ * PoolSaturatedError;
  * otherwise it stays as it was and isDatabaseUnavailable reads it as an outage. (A connection
  * that cannot be opened fails differently, "Connection terminated due to connection timeout" or
  * a socket error, and is left alone.) Wraps `connect` on this pool instance; `pool.query` and
@@ -114,9 +115,11 @@ export function classifyPoolTimeouts(
     watch.at = now();
   });
   const timeoutMs = pool.options.connectionTimeoutMillis ?? 0;
-  const classify = (error: unknown): unknown => {
+  // Saturated when a connection came back during this request's own wait (however long ago: an
+  // event loop that lags past the window must not turn a busy pool into an outage), or recently.
+  const classify = (error: unknown, queuedAt: number): unknown => {
     if (!(error instanceof Error) || error.message !== POOL_QUEUE_TIMEOUT_MESSAGE) return error;
-    if (!answering(pool)) return error;
+    if (watch.at < queuedAt && !answering(pool)) return error;
     return new PoolSaturatedError(poolLoad(pool), timeoutMs, { cause: error });
   };
   const connect = pool.connect.bind(pool) as (
@@ -125,11 +128,12 @@ export function classifyPoolTimeouts(
   const classified = (
     callback?: (error: unknown, client?: PoolClient, done?: () => void) => void,
   ): Promise<PoolClient> | undefined => {
+    const queuedAt = now();
     if (callback === undefined)
       return (connect() as Promise<PoolClient>).catch((error: unknown) => {
-        throw classify(error);
+        throw classify(error, queuedAt);
       });
-    return connect((error, client, done) => callback(classify(error), client, done));
+    return connect((error, client, done) => callback(classify(error, queuedAt), client, done));
   };
   Object.assign(pool, { connect: classified });
 }
