@@ -491,30 +491,11 @@ describe('dead letters', () => {
     );
 
     const topic = `topic="${system.topicPrefix}${deadLetterTopic(TOPICS.ordersEvents)}"`;
-    expect(
-      await metricSum(
-        system.services['payments-adapter'].url,
-        'dead_letter_redrives_total',
-        topic,
-        'outcome="redriven"',
-      ),
-    ).toBe(1);
-    expect(
-      await metricSum(
-        system.services['payments-adapter'].url,
-        'dead_letter_redrives_total',
-        topic,
-        'outcome="refused"',
-      ),
-    ).toBe(2);
-    expect(
-      await metricSum(
-        system.services['payments-adapter'].url,
-        'dead_letters_total',
-        topic,
-        'code="ENVELOPE.INVALID_JSON"',
-      ),
-    ).toBe(1);
+    const adapterMetric = (name: string, label: string): Promise<number> =>
+      metricSum(system.services['payments-adapter'].url, name, topic, label);
+    expect(await adapterMetric('dead_letter_redrives_total', 'outcome="redriven"')).toBe(1);
+    expect(await adapterMetric('dead_letter_redrives_total', 'outcome="refused"')).toBe(2);
+    expect(await adapterMetric('dead_letters_total', 'code="ENVELOPE.INVALID_JSON"')).toBe(1);
     // And as the stack's Prometheus scraped it: what the dashboard's Dead letters panel reads.
     const scraped = await waitFor('Prometheus to scrape the redrives of this run', async () => {
       const found = await samples(
