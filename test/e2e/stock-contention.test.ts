@@ -15,7 +15,13 @@ const SKU = 'SKU-CONTENDED';
 let system: SagaSystem;
 
 beforeAll(async () => {
-  system = await startSagaSystem('contention');
+  // 200 POSTs at once queue ~190 deep for orders-service's 10 pooled connections: with the
+  // pool's shedding bound on (ORDERS_MAX_POOL_WAITING, test/e2e/load-shedding-pool) most would be
+  // shed 503 before reaching the stock. This test is about the reservations, so every order
+  // must get in.
+  system = await startSagaSystem('contention', {
+    env: { 'orders-service': { ORDERS_MAX_POOL_WAITING: '0' } },
+  });
   await setStock(system.fulfillmentUrl, SKU, STOCK);
 });
 
